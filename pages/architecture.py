@@ -1,0 +1,55 @@
+"""Architecture: the layer-by-layer shape table, totals, and where parameters and compute go."""
+
+import streamlit as st
+
+from alexnet_core import plots, variants
+from alexnet_core.format import fmt_bytes, fmt_count
+from alexnet_core.formula import worked
+from alexnet_core.shapes import ShapeError
+from ui import cache, sidebar, state, tables
+
+cfg = sidebar.page_setup()
+spec = state.current_spec()
+variant = variants.get(cfg.variant)
+
+st.title("Architecture")
+st.caption(f"**{variant.title}** at {cfg.in_channels}×{cfg.size}×{cfg.size} — {variant.note}")
+
+try:
+    summary = cache.summary(spec, cfg.size)
+except ShapeError as err:
+    st.error(str(err), icon=":material/error:")
+    if err.valid is not None:
+        st.info(f"Pick an input size of {err.valid[0]} px in the sidebar to see the table.")
+    st.stop()
+
+c = st.columns(3)
+c[0].metric("Parameters", f"{summary.total_params:,}", help=f"{summary.trainable_params:,} trainable")
+c[1].metric("Mult-adds per image", f"{summary.mult_adds:,}", help=fmt_count(summary.mult_adds))
+c[2].metric("Parameter memory (fp32)", fmt_bytes(summary.param_bytes))
+c = st.columns(3)
+c[0].metric("Classifier's share of parameters", f"{summary.classifier_param_share:.1%}")
+c[1].metric("Convolutions' share of mult-adds", f"{summary.conv_mult_add_share:.1%}")
+c[2].metric("Activation memory per image", fmt_bytes(summary.activation_bytes), help="float32, all layer outputs")
+
+df = tables.layer_table(summary)
+st.dataframe(df, hide_index=True, width="stretch", key="arch_table",
+             column_config={"params": st.column_config.NumberColumn(format="localized"),
+                            "mult-adds": st.column_config.NumberColumn(format="localized")})
+st.download_button("Download CSV", df.to_csv(index=False), file_name=f"{spec.name}_{cfg.size}px.csv",
+                   mime="text/csv", icon=":material/download:")
+
+st.subheader("Where the parameters live, where the compute goes")
+st.plotly_chart(plots.share_figure(summary), key="arch_share")
+st.plotly_chart(plots.params_macs_figure(summary), key="arch_bars")
+
+st.subheader("Output size, worked out")
+windowed = [s for s in cache.shapes(spec, cfg.size) if worked(s) is not None]
+choice = st.selectbox("Layer", [s.label for s in windowed], key="arch_formula_layer")
+shape = next(s for s in windowed if s.label == choice)
+w = worked(shape)
+assert w is not None
+st.latex(r"\text{out} = \left\lfloor\frac{n + 2p - d(k-1) - 1}{s}\right\rfloor + 1")
+st.latex(w.latex)
+st.caption(f"Same thing with the +1 folded in: {w.folded}. Receptive field of one {choice} unit: "
+           f"{shape.rf} px, neighbouring units {shape.jump:g} px apart.")

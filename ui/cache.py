@@ -1,0 +1,28 @@
+"""Cached core calls, keyed by the spec's JSON so equal specs share one entry."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from alexnet_core.shapes import LayerShape, trace
+from alexnet_core.spec import ArchSpec
+from alexnet_core.summary import Summary, summarize
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _summary(spec_json: str, h: int, w: int) -> Summary:
+    return summarize(ArchSpec.from_json(spec_json), h, w)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _trace(spec_json: str, h: int, w: int) -> list[LayerShape]:
+    return trace(ArchSpec.from_json(spec_json), h, w)
+
+
+def summary(spec: ArchSpec, h: int, w: int | None = None) -> Summary:
+    """Raises ShapeError for an impossible size (errors are never cached)."""
+    return _summary(spec.to_json(indent=None), h, h if w is None else w)
+
+
+def shapes(spec: ArchSpec, h: int, w: int | None = None) -> list[LayerShape]:
+    return _trace(spec.to_json(indent=None), h, h if w is None else w)

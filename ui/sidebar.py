@@ -1,0 +1,44 @@
+"""The shared sidebar: variant, input size, input channels, classes."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from alexnet_core import variants
+from alexnet_core.shapes import describe_range, valid_range
+from alexnet_core.spec_io import LIMITS
+from ui import state
+from ui.state import KEYS
+
+
+def render() -> None:
+    state.seed_widgets()
+    with st.sidebar:
+        st.selectbox(
+            "AlexNet variant",
+            variants.ids(),
+            key=KEYS["variant"],
+            format_func=lambda vid: variants.get(vid).title,
+            on_change=state.sync,
+            args=("variant",),
+        )
+        v = variants.get(state.config().variant)
+        st.caption(v.note)
+        st.number_input("Input size (px, square)", 1, state.MAX_SIDE, step=1, key=KEYS["size"],
+                        on_change=state.sync, args=("size",),
+                        help="Height and width of the input image.")
+        c1, c2 = st.columns(2)
+        c1.number_input("In-channels", *LIMITS["in_channels"], step=1, key=KEYS["in_ch"], on_change=state.sync, args=("in_ch",))
+        c2.number_input("Classes", *LIMITS["num_classes"], step=1, key=KEYS["classes"],
+                         on_change=state.sync, args=("classes",))
+        st.caption(f"This spec {describe_range(valid_range(state.current_spec()))}.")
+    state.mirror_to_url()
+
+
+def page_setup() -> state.Config:
+    """Call first on every page: renders the sidebar unless app.py already did this run."""
+    if not st.session_state.pop("_shell_rendered", False):
+        # Run without app.py (a deep link on a fresh server): set up what app.py would have.
+        st.set_page_config(page_title="AlexNet Explorer", layout="wide")
+        render()
+    return state.config()
