@@ -33,7 +33,7 @@ c[1].metric("Convolutions' share of mult-adds", f"{summary.conv_mult_add_share:.
 c[2].metric("Activation memory per image", fmt_bytes(summary.activation_bytes), help="float32, all layer outputs")
 
 df = tables.layer_table(summary)
-st.dataframe(df, hide_index=True, width="stretch", key="arch_table",
+st.dataframe(df, hide_index=True, width="stretch", key="arch_table", height=36 + 35 * len(df),
              column_config={"params": st.column_config.NumberColumn(format="localized"),
                             "mult-adds": st.column_config.NumberColumn(format="localized")})
 st.download_button("Download CSV", df.to_csv(index=False), file_name=f"{spec.name}_{cfg.size}px.csv",

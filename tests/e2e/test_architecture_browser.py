@@ -1,0 +1,38 @@
+"""A real browser against `streamlit run app.py`: deep link first, then change the variant."""
+
+import pytest
+
+from tests.e2e import harness
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not harness.browser_available(), reason="needs Debian chromium + playwright")]
+
+
+def grid_text(page) -> str:
+    """The data grid draws on a canvas; its accessibility table holds the cell text."""
+    return " ".join(page.locator("[data-testid='stDataFrame'] td").all_text_contents())
+
+
+def test_deep_link_then_change_variant():
+    with harness.streamlit_server() as url, harness.browser_page() as page:
+        page.goto(f"{url}/architecture?variant=torchvision&size=224")  # a deep link on a fresh server
+        page.wait_for_selector("[data-testid='stDataFrame']")
+        harness.wait_idle(page)
+        metric = page.locator("[data-testid='stMetricValue']").first
+        assert metric.inner_text() == "61,100,840"
+        cells = grid_text(page)
+        assert "conv1" in cells and "64×55×55" in cells and "lrn1" not in cells
+
+        page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
+        page.get_by_role("option", name="2012 paper (two towers, LRN)").click()
+        page.wait_for_function(
+            "() => document.querySelector(\"[data-testid='stMetricValue']\").innerText === '60,965,224'")
+        harness.wait_idle(page)
+        assert "lrn1" in grid_text(page)
+        assert "variant=paper2012" in page.url and "size=227" in page.url
+        harness.screenshot(page, "architecture_paper2012")
+
+        page.goto(f"{url}/architecture?variant=unpadded_classic&size=224")
+        page.wait_for_selector("[data-testid='stAlertContentError']")
+        assert "accepts 227–258 px" in page.locator("[data-testid='stAlertContentError']").inner_text()
+        assert page.locator("[data-testid='stException']").count() == 0
