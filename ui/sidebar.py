@@ -7,13 +7,14 @@ import streamlit as st
 from alexnet_core import variants
 from alexnet_core.shapes import describe_range, valid_range
 from alexnet_core.spec_io import LIMITS
-from ui import state
+from ui import nav, state
 from ui.state import KEYS
 
 
 def render() -> None:
     state.seed_widgets()
     with st.sidebar:
+        nav.render_links()
         st.selectbox(
             "AlexNet variant",
             variants.ids(),

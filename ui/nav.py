@@ -1,0 +1,23 @@
+"""The page list and the links to it, drawn by the shared sidebar.
+
+The links are ours (st.page_link) rather than st.navigation's menu, so they look the
+same when a deep link runs a page file without app.py (see DESIGN.md's trap).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+# (file, title, icon): the first is the default page.
+PAGES: list[tuple[str, str, str]] = [
+    ("pages/architecture.py", "Architecture", ":material/account_tree:"),
+]
+
+
+def render_links() -> None:
+    for path, title, icon in PAGES:
+        try:
+            st.page_link(path, label=title, icon=icon)
+        except Exception:  # a page unknown to this run's page registry: skip the link, keep the app
+            continue
+    st.divider()
