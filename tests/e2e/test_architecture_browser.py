@@ -18,15 +18,15 @@ def test_deep_link_then_change_variant():
         page.goto(f"{url}/architecture?variant=torchvision&size=224")  # a deep link on a fresh server
         page.wait_for_selector("[data-testid='stDataFrame']")
         harness.wait_idle(page)
-        metric = page.locator("[data-testid='stMetricValue']").first
-        assert metric.inner_text() == "61,100,840"
+        page.wait_for_function(
+            "() => document.querySelector(\"[data-testid='stMetricValue']\")?.innerText === '61,100,840'")
         cells = grid_text(page)
         assert "conv1" in cells and "64×55×55" in cells and "lrn1" not in cells
 
         page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
         page.get_by_role("option", name="2012 paper (two towers, LRN)").click()
         page.wait_for_function(
-            "() => document.querySelector(\"[data-testid='stMetricValue']\").innerText === '60,965,224'")
+            "() => document.querySelector(\"[data-testid='stMetricValue']\")?.innerText === '60,965,224'")
         harness.wait_idle(page)
         assert "lrn1" in grid_text(page)
         assert "variant=paper2012" in page.url and "size=227" in page.url
