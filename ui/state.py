@@ -92,3 +92,9 @@ def mirror_to_url() -> None:
     for key, value in wanted.items():
         if st.query_params.get(key) != value:
             st.query_params[key] = value
+
+
+def spec_label() -> str:
+    """A short name for ``current_spec()`` that pages show next to their results."""
+    cfg = config()
+    return variants.get(cfg.variant).title

@@ -28,6 +28,9 @@ def test_deep_link_then_change_variant():
         page.wait_for_function(
             "() => document.querySelector(\"[data-testid='stMetricValue']\")?.innerText === '60,965,224'")
         harness.wait_idle(page)
+        # The metric and the grid are separate elements: wait for the grid's own redraw too.
+        page.wait_for_function(
+            "() => [...document.querySelectorAll(\"[data-testid='stDataFrame'] td\")].some(td => td.innerText === 'lrn1')")
         assert "lrn1" in grid_text(page)
         assert "variant=paper2012" in page.url and "size=227" in page.url
         harness.screenshot(page, "architecture_paper2012")
