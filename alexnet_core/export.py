@@ -247,7 +247,8 @@ class _OnnxLRN(nn.Module):
 
 
 class _WindowMeans(nn.Module):
-    """AdaptiveAvgPool2d at one fixed input size, as explicit window means (rows, then columns)."""
+    """AdaptiveAvgPool2d at one fixed input size, as window means from a running sum (CumSum,
+    Gather: opset >= 11). Each window's mean is (S[end] - S[start]) / (end - start)."""
 
     def __init__(self, in_hw: tuple[int, int], out_hw: tuple[int, int]) -> None:
         super().__init__()
@@ -255,8 +256,20 @@ class _WindowMeans(nn.Module):
         self.cols = shapes.adaptive_windows(in_hw[1], out_hw[1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.cat([x[:, :, a:b, :].mean(2, keepdim=True) for a, b in self.rows], 2)  # (N, C, oh, W)
-        return torch.cat([x[:, :, :, a:b].mean(3, keepdim=True) for a, b in self.cols], 3)  # (N, C, oh, ow)
+        x = _axis_means(x, 2, self.rows)  # (N, C, oh, W)
+        return _axis_means(x, 3, self.cols)  # (N, C, oh, ow)
+
+
+def _axis_means(x: torch.Tensor, dim: int, windows: list[tuple[int, int]]) -> torch.Tensor:
+    shape = [-1] + [1] * (x.dim() - 1 - dim)  # broadcast along `dim`
+    starts = torch.tensor([a for a, _ in windows])
+    lasts = torch.tensor([b - 1 for _, b in windows])
+    before = (starts - 1).clamp(min=0)
+    has_before = (starts > 0).to(x.dtype).view(shape)  # S[-1] is 0
+    lengths = (lasts - starts + 1).to(x.dtype).view(shape)
+    running = torch.cumsum(x, dim)  # S[i] = x[0] + ... + x[i]
+    total = running.index_select(dim, lasts) - running.index_select(dim, before) * has_before
+    return total / lengths
 
 
 class _ExportView(nn.Module):

@@ -120,13 +120,16 @@ def _model_from_file(proto: onnx.ModelProto, meta: dict[str, str]) -> tuple[Arch
 
 def inferred_model(proto: onnx.ModelProto) -> onnx.ModelProto:
     """Shape inference on a weightless copy: initializers become typed inputs (fast: no 240 MB copy)."""
+    # The outputs lose their declared shapes so that the shape check sees what inference derives.
+    outputs = [onnx.helper.make_tensor_value_info(o.name, o.type.tensor_type.elem_type, None)
+               for o in proto.graph.output]
     graph = onnx.helper.make_graph(
         list(proto.graph.node), proto.graph.name,
         list(proto.graph.input) + [onnx.helper.make_tensor_value_info(i.name, i.data_type, list(i.dims))
                                    for i in proto.graph.initializer],
-        list(proto.graph.output))
+        outputs)
     skeleton = onnx.helper.make_model(graph, opset_imports=list(proto.opset_import), ir_version=proto.ir_version)
-    return onnx.shape_inference.infer_shapes(skeleton, strict_mode=True)
+    return onnx.shape_inference.infer_shapes(skeleton, strict_mode=True, data_prop=True)
 
 
 def _dims(vi: onnx.ValueInfoProto) -> tuple[int | str, ...]:
