@@ -11,6 +11,7 @@ whose input does not divide its output becomes explicit window means.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import warnings
@@ -129,6 +130,7 @@ def export(spec: ArchSpec, size: tuple[int, int], *, opset: int = DEFAULT_OPSET,
     x = torch.zeros(1, spec.in_channels, h, w)
     buf = io.BytesIO()
     axes = {INPUT: {0: "batch"}, OUTPUT: {0: "batch"}} if dynamic_batch else None
+    _quiet_exporter_log()
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
@@ -137,6 +139,7 @@ def export(spec: ArchSpec, size: tuple[int, int], *, opset: int = DEFAULT_OPSET,
                               input_names=[INPUT], output_names=[OUTPUT], dynamic_axes=axes)
     except Exception as exc:  # the exporter's errors are long; keep the first line
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first.split(" [Caused by")[0].split(" Please feel free")[0]
         raise ExportError(f"opset {opset} cannot express this network: {first[:300]}") from None
     proto = onnx.load_from_string(buf.getvalue())
     tensors = _weight_tensors(proto, model)
@@ -148,6 +151,25 @@ def export(spec: ArchSpec, size: tuple[int, int], *, opset: int = DEFAULT_OPSET,
     proto.producer_name = "AlexNet Explorer"
     data = _with_initializers(proto.SerializeToString(), tensors)
     return Exported(data, spec, model, (h, w), opset, dynamic_batch, weights.label())
+
+
+def _quiet_exporter_log() -> None:
+    """torch 2.14's TorchScript exporter turns its C++ log on for good (it tests a function object
+    for truth) and then prints the whole IR graph to stdout on any failure. Keep it off unless asked."""
+    try:
+        from torch.onnx._internal.torchscript_exporter import utils as ts
+    except ImportError:  # a later torch moved it: nothing to fix there
+        return
+
+    @contextlib.contextmanager
+    def setup_onnx_logging(verbose: bool):  # type: ignore[no-untyped-def]
+        torch._C._jit_set_onnx_log_enabled(bool(verbose))
+        try:
+            yield
+        finally:
+            torch._C._jit_set_onnx_log_enabled(False)
+
+    ts.setup_onnx_logging = setup_onnx_logging
 
 
 def _weight_tensors(proto: onnx.ModelProto, model: nn.Module) -> list[tuple[str, np.ndarray]]:

@@ -75,7 +75,11 @@ def check_bytes(data: bytes, *, model: AlexNet | None = None, spec: ArchSpec | N
     try:
         onnx.checker.check_model(data)  # the bytes as they are: no re-serialisation
         report.add("onnx.checker", True, f"valid ONNX (IR {proto.ir_version}, opset {_opset(proto)})")
-    except onnx.checker.ValidationError as exc:
+    except UnicodeDecodeError:  # the checker's message quotes the damaged bytes
+        report.add("onnx.checker", False, "onnx.checker rejects the file: a name or attribute is not valid text "
+                   "(the file is corrupted)")
+        return report
+    except Exception as exc:  # ValidationError and the checker's other complaints
         report.add("onnx.checker", False, "onnx.checker rejects the file: " + _first_line(exc))
         return report
     meta = read_meta(proto)
@@ -90,9 +94,12 @@ def check_bytes(data: bytes, *, model: AlexNet | None = None, spec: ArchSpec | N
             spec, size, model = _model_from_file(proto, meta)
         except ValueError as exc:
             report.add("PyTorch reference", None if "no AlexNet" in str(exc) else False, str(exc))
-    _shape_check(report, proto, spec, size)
-    _parity_check(report, data, proto, model, spec, size, seed)
-    _initializer_check(report, proto, model)
+    try:
+        _shape_check(report, proto, spec, size)
+        _parity_check(report, data, proto, model, spec, size, seed)
+        _initializer_check(report, proto, model)
+    except Exception as exc:  # a damaged file can break a check in ways nobody lists
+        report.add("file", False, f"the file breaks the checks ({type(exc).__name__}: {_first_line(exc)})")
     return report
 
 
