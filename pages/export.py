@@ -61,7 +61,7 @@ m[1].metric("Max |ORT − PyTorch|", "—" if report.max_abs_diff is None else f
 m[2].metric("Weights in the file", "—" if report.initializer_elements is None else f"{report.initializer_elements:,}")
 m[3].metric("Export + checks", f"{result.timings['export'] + result.timings['checks']:.1f} s")
 
-ICON = {True: "✅ pass", False: "❌ fail", None: "— skipped"}
+ICON = {True: "pass", False: "FAIL", None: "skipped"}  # plain words: emoji fonts are not everywhere
 checks = pd.DataFrame([{"check": ch.name, "result": ICON[ch.ok], "detail": ch.detail} for ch in report.checks])
 st.dataframe(checks, hide_index=True, width="stretch", key="exp_checks")
 
@@ -82,7 +82,7 @@ if not result.rows:
 else:
     graph_tab, table_tab = st.tabs(["Graph", "Nodes"])
     with graph_tab:
-        st.graphviz_chart(result.dot, width="stretch")
+        st.graphviz_chart(result.dot)  # natural size: stretched, a 40-node chain gets huge
     with table_tab:
         nodes = pd.DataFrame([{"#": r.index, "op": r.op, "attributes": r.attributes, "weights": r.weights,
                                "output shape": r.output_shape} for r in result.rows])

@@ -22,7 +22,7 @@ def test_export_page_checks_then_offers_the_file():
     table = at.dataframe[0].value
     assert list(table["check"]) == ["onnx.checker", "content digest", "shape inference", "onnxruntime parity",
                                     "initializers"]
-    assert all(r.startswith("✅") for r in table["result"])
+    assert list(table["result"]) == ["pass"] * 5
     assert len(at.get("download_button")) == 1
     # The SHA-256 shown is the file's: the same export outside the app hashes the same.
     same = export_and_check(variants.get("small_input").spec, (64, 64), weights=Weights())
