@@ -178,6 +178,7 @@ def _parity_check(report: Report, data: bytes, proto: onnx.ModelProto, model: Al
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL  # the file as written
         opts.add_session_config_entry("session.disable_prepacking", "1")  # one run: packing costs more
         opts.add_session_config_entry("session.use_ort_model_bytes_directly", "1")
+        opts.add_session_config_entry("session.use_ort_model_bytes_for_initializers", "1")  # no weight copy
         sess = ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
         got = sess.run(None, {INPUT: x.numpy()})[0]
     except Exception as exc:  # ORT raises its own exception types
