@@ -76,7 +76,8 @@ def dot_source(rows: list[NodeRow], input_name: str = "input", input_shape: str 
                output_names: tuple[str, ...] = ("output",)) -> str:
     """Graphviz DOT: the input, one box per node (op, attributes, output shape), the outputs."""
     lines = ["digraph onnx {", '  rankdir=TB; nodesep=0.25; ranksep=0.25;',
-             '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=9, margin="0.08,0.03", height=0.3];',
+             '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=9, margin="0.08,0.03",'
+             ' height=0.3];',
              f'  "in" [label="{_esc(input_name)}\\n{_esc(input_shape)}", shape=ellipse, fillcolor="#ffffff"];']
     producer = {input_name: "in"}
     for r in rows:

@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from alexnet_core import paths
-from alexnet_core.export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, ExportError, Weights, list_checkpoints, pretrained_path
+from alexnet_core.export import (DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, ExportError, Weights, list_checkpoints,
+                                 pretrained_path)
 from alexnet_core.format import fmt_bytes
 from ui import export_cache, sidebar, state
 

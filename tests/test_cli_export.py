@@ -71,7 +71,8 @@ def test_verify_rejects_a_corrupted_byte_with_one_clear_line(exported, tmp_path)
 def test_user_errors_exit_2_with_one_line(tmp_path, capsys):
     assert main(["verify", str(tmp_path / "missing.onnx")]) == 2
     assert capsys.readouterr().err.strip() == f"error: no file at {tmp_path / 'missing.onnx'}"
-    assert main(["export", "--variant", "unpadded_classic", "--input-size", "224", "--out", str(tmp_path / "x.onnx")]) == 2
+    out = str(tmp_path / "x.onnx")
+    assert main(["export", "--variant", "unpadded_classic", "--input-size", "224", "--out", out]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "227–258 px" in err[0]
     assert main(["export", "--variant", "small_input", "--opset", "10", "--out", str(tmp_path / "x.onnx")]) == 2
