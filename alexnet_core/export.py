@@ -127,6 +127,7 @@ def export(spec: ArchSpec, size: tuple[int, int], *, opset: int = DEFAULT_OPSET,
     except shapes.ShapeError as exc:
         raise ExportError(str(exc)) from None
     view = _ExportView(model, _feature_hw(trace, (h, w)))
+    state = {k: v for k, v in view.state_dict().items() if not k.endswith("num_batches_tracked")}
     x = torch.zeros(1, spec.in_channels, h, w)
     buf = io.BytesIO()
     axes = {INPUT: {0: "batch"}, OUTPUT: {0: "batch"}} if dynamic_batch else None
@@ -134,9 +135,10 @@ def export(spec: ArchSpec, size: tuple[int, int], *, opset: int = DEFAULT_OPSET,
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
-            torch.onnx.export(view, (x,), buf, dynamo=False, export_params=False, opset_version=opset,
-                              training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False,
-                              input_names=[INPUT], output_names=[OUTPUT], dynamic_axes=axes)
+            torch.onnx.export(_WeightsAsInputs(view, list(state)), (x, *state.values()), buf, dynamo=False,
+                              export_params=False, opset_version=opset, training=torch.onnx.TrainingMode.PRESERVE,
+                              do_constant_folding=False, input_names=[INPUT, *state], output_names=[OUTPUT],
+                              dynamic_axes=axes)
     except Exception as exc:  # the exporter's errors are long; keep the first line
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         first = first.split(" [Caused by")[0].split(" Please feel free")[0]
@@ -292,6 +294,31 @@ def _axis_means(x: torch.Tensor, dim: int, windows: list[tuple[int, int]]) -> to
     running = torch.cumsum(x, dim)  # S[i] = x[0] + ... + x[i]
     total = running.index_select(dim, lasts) - running.index_select(dim, before) * has_before
     return total / lengths
+
+
+class _WeightsAsInputs(nn.Module):
+    """Runs the view with its weights passed in as inputs. With no parameters of its own, the
+    exporter's graph-level shape inference never serialises 240 MB of weights (twice), which was
+    over half the export time; the weight inputs become initializers afterwards."""
+
+    def __init__(self, view: nn.Module, names: list[str]) -> None:
+        super().__init__()
+        object.__setattr__(self, "view", view)  # not registered: this module owns no parameters
+        self.names = names
+
+    def forward(self, x: torch.Tensor, *tensors: torch.Tensor) -> torch.Tensor:
+        swapped = []
+        for name, tensor in zip(self.names, tensors, strict=True):
+            path, _, attr = name.rpartition(".")
+            module = self.view.get_submodule(path)
+            store = module._parameters if attr in module._parameters else module._buffers
+            swapped.append((store, attr, store[attr]))
+            store[attr] = tensor
+        try:
+            return self.view(x)
+        finally:
+            for store, attr, old in swapped:
+                store[attr] = old
 
 
 class _ExportView(nn.Module):
