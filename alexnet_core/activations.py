@@ -12,7 +12,7 @@ from torch import nn
 
 from alexnet_core.build import AlexNet
 from alexnet_core.plan import Kind, layer_plan
-from alexnet_core.shapes import LayerShape
+from alexnet_core.shapes import LayerShape, adaptive_windows
 from alexnet_core.spec import Activation, ArchSpec
 
 
@@ -111,12 +111,37 @@ class Box:
     y1: float  # input pixel coordinates, pixel i spans [i, i + 1); clipped to the image
 
 
-def rf_box(shape: LayerShape, row: int, col: int, height: int, width: int) -> Box:
-    """The input region one unit of a spatial layer sees, from the shape engine's rf/jump/start."""
+def rf_nominal(shape: LayerShape, row: int, col: int) -> Box:
+    """The textbook box: centre start + i·jump, side rf (the shape engine's numbers), unclipped."""
     cy, cx = shape.start + row * shape.jump, shape.start + col * shape.jump
     half = shape.rf / 2
-    return Box(max(0.0, cx - half), max(0.0, cy - half), min(float(width), cx + half),
-               min(float(height), cy + half))
+    return Box(cx - half, cy - half, cx + half, cy + half)
+
+
+def _span(step_rows: list[LayerShape], upto: str, axis: int, lo: int, hi: int) -> tuple[int, int]:
+    """Walk back from one layer to the input: the [lo, hi] index range along one axis that
+    can influence it, clipped at every layer (padding and floor-dropped edges feed nothing)."""
+    idx = [r.label for r in step_rows].index(upto)
+    for r in reversed(step_rows[: idx + 1]):
+        step, n_in = r.step, r.in_shape[1 + axis]
+        if step.kind in (Kind.CONV, Kind.POOL):
+            eff = step.dilation * (step.kernel - 1)
+            lo, hi = lo * step.stride - step.padding, hi * step.stride - step.padding + eff
+        elif step.kind is Kind.ADAPTIVE:
+            wins = adaptive_windows(n_in, r.out_shape[1 + axis])
+            lo, hi = wins[lo][0], wins[hi][1] - 1
+        else:
+            continue
+        lo, hi = max(lo, 0), min(hi, n_in - 1)
+    return lo, hi
+
+
+def rf_box(rows: list[LayerShape], label: str, row: int, col: int) -> Box:
+    """The input pixels one unit of a spatial layer depends on, exactly; for units away from the
+    borders this is the shape engine's rf × rf box centred at start + i·jump (see rf_nominal)."""
+    y0, y1 = _span(rows, label, 0, row, row)
+    x0, x1 = _span(rows, label, 1, col, col)
+    return Box(float(x0), float(y0), float(x1 + 1), float(y1 + 1))
 
 
 # ---------------------------------------------------------------- predictions and saliency

@@ -85,12 +85,16 @@ def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int]) -> 
                         on_select="rerun", selection_mode="points", config={"displayModeBar": False})
         st.caption("Click a unit (or set its row and column) to draw its receptive field on the input.")
     shape = ctx.shapes[label]
-    box = A.rf_box(shape, int(row), int(col), ctx.size, ctx.size)
+    box = A.rf_box(list(ctx.shapes.values()), label, int(row), int(col))
+    nominal = A.rf_nominal(shape, int(row), int(col))
     with right:
-        title = f"receptive field of {label}[{row}, {col}]: {shape.rf}×{shape.rf} px"
+        bw, bh = box.x1 - box.x0, box.y1 - box.y0
+        title = f"receptive field of {label}[{row}, {col}]: {bw:g}×{bh:g} px"
         st.plotly_chart(P.rf_figure(ctx.prep.shown, box, title), key="inside_rf", config={"displayModeBar": False})
-        st.caption(f"Neighbouring {label} units are {shape.jump:g} px apart; box x {box.x0:g}–{box.x1:g}, "
-                   f"y {box.y0:g}–{box.y1:g} (clipped to the {ctx.size} px input; padding lies outside).")
+        st.caption(f"Pixels x {box.x0:g}–{box.x1:g}, y {box.y0:g}–{box.y1:g}. The full receptive field of a "
+                   f"{label} unit is {shape.rf}×{shape.rf} px, centred at ({nominal.x0 + shape.rf / 2:g}, "
+                   f"{nominal.y0 + shape.rf / 2:g}); neighbouring units are {shape.jump:g} px apart. Near the "
+                   "border part of it falls on padding, which the box leaves out.")
 
 
 def _default(key: str, value: int, lo: int, hi: int) -> None:
