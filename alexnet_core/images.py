@@ -178,9 +178,10 @@ def preprocess(img: np.ndarray, size: int, in_channels: int = 3) -> Prepared:
     h, w = img.shape[:2]
     short = max(size, round(size * 256 / 224))
     scale = short / min(h, w)
-    nh, nw = max(size, round(h * scale)), max(size, round(w * scale))
+    # torchvision truncates the long side (int, not round) and rounds the crop offset
+    nh, nw = (short, max(size, int(w * scale))) if h <= w else (max(size, int(h * scale)), short)
     pil = Image.fromarray(img).resize((nw, nh), Image.BILINEAR)
-    top, left = (nh - size) // 2, (nw - size) // 2
+    top, left = int(round((nh - size) / 2)), int(round((nw - size) / 2))
     crop = np.asarray(pil.crop((left, top, left + size, top + size)))
     x = torch.from_numpy(crop.copy()).permute(2, 0, 1).float().div_(255)  # (3, S, S)
     steps = [f"resize {w}×{h} → {nw}×{nh}", f"centre-crop {size}×{size}"]
