@@ -85,8 +85,7 @@ def downsample(maps: torch.Tensor, max_side: int) -> torch.Tensor:
     h, w = maps.shape[-2:]
     if max(h, w) <= max_side:
         return maps
-    scale = max_side / max(h, w)
-    size = (max(1, round(h * scale)), max(1, round(w * scale)))
+    size = (max(1, round(h * max_side / max(h, w))), max(1, round(w * max_side / max(h, w))))
     return F.adaptive_avg_pool2d(maps.float().unsqueeze(0), size)[0]
 
 

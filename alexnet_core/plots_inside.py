@@ -66,7 +66,7 @@ def feature_grid_figure(maps: np.ndarray, channels: Sequence[int], shared_scale:
     heat = go.Heatmap(z=z, colorscale="Viridis", colorbar=colorbar, hoverongaps=False,
                       hovertemplate="value %{z:.3g}<extra></extra>", zmin=None if shared_scale else 0,
                       zmax=None if shared_scale else 1)
-    tile_px = max(40, min(110, 900 // cols))
+    tile_px = max(40, min(110, 720 // cols))
     layout = dict(title=title, annotations=labels, height=min(1400, 60 + rows * tile_px),
                   margin=dict(l=5, r=5, t=35 if title else 5, b=5),
                   xaxis=dict(visible=False, constrain="domain"),

@@ -76,8 +76,8 @@ def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int]) -> 
     col = c[2].number_input("Unit column", 0, w - 1, key="inside_col")
     m = t[int(ch)]
     shown = A.downsample(m.unsqueeze(0), CHANNEL_SIDE)[0].numpy()
-    rows = np.floor(np.arange(shown.shape[0]) * h / shown.shape[0]).astype(int)
-    cols = np.floor(np.arange(shown.shape[1]) * w / shown.shape[1]).astype(int)
+    rows, cols = _unit_index(h, w)
+    assert shown.shape == (len(rows), len(cols))
     left, right = st.columns(2)
     with left:
         title = f"{label}, channel {ch} ({h}×{w}" + (f", shown {shown.shape[0]}×{shown.shape[1]})" if shown.shape != (h, w) else ")")
@@ -104,14 +104,26 @@ def _default(key: str, value: int, lo: int, hi: int) -> None:
         st.session_state[key] = value
 
 
+def _unit_index(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """The real row / column of each displayed row / column of the enlarged channel."""
+    sh, sw = (h, w) if max(h, w) <= CHANNEL_SIDE else tuple(
+        max(1, round(n * CHANNEL_SIDE / max(h, w))) for n in (h, w))
+    return (np.floor(np.arange(sh) * h / sh).astype(int), np.floor(np.arange(sw) * w / sw).astype(int))
+
+
 def _take_click(h: int, w: int) -> None:
     """Copy a clicked unit into the row/column inputs, before those widgets are drawn."""
     event = st.session_state.get("inside_channel")
-    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else []
-    if not points or "customdata" not in points[0]:
+    try:
+        point = event["selection"]["points"][0]
+        x, y = int(round(float(point["x"]))), int(round(float(point["y"])))
+    except (KeyError, IndexError, TypeError, ValueError):
         return
-    r, c = (int(v) for v in points[0]["customdata"][:2])
-    if (r, c) != st.session_state.get("_inside_last_click") and r < h and c < w:
+    rows, cols = _unit_index(h, w)
+    if not (0 <= y < len(rows) and 0 <= x < len(cols)):
+        return
+    r, c = int(rows[y]), int(cols[x])
+    if (r, c) != st.session_state.get("_inside_last_click"):
         st.session_state["_inside_last_click"] = (r, c)
         st.session_state["inside_row"], st.session_state["inside_col"] = r, c
 
