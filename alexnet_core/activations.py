@@ -3,6 +3,9 @@ predictions and a saliency map. Pure torch; the page only draws what comes out."
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -35,14 +38,33 @@ def labelled_modules(model: AlexNet) -> list[tuple[str, nn.Module]]:
             if p in model.labels and not isinstance(m, nn.Identity)]
 
 
-@torch.inference_mode()
-def capture(model: AlexNet, x: torch.Tensor) -> Capture:
+CAPTURE_THREADS = int(os.environ.get("ALEXNET_INSIDE_THREADS", "1"))
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """One image is too little work to split across cores: on a shared CPU the threads mostly
+    wait for each other (measured: 2 threads ~3x slower than 1 under load, BENCHMARKS.md).
+    Concurrent sessions each run in their own thread, so they still use every core."""
+    if n <= 0 or n == torch.get_num_threads():
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def capture(model: AlexNet, x: torch.Tensor, threads: int = CAPTURE_THREADS) -> Capture:
     """One eval forward pass of one image (1, C, H, W), keeping every labelled layer's output."""
     outputs: dict[str, torch.Tensor] = {}
     hooks = [m.register_forward_hook(lambda _m, _i, o, label=label: outputs.__setitem__(label, o[0]))
              for label, m in labelled_modules(model)]
     try:
-        logits = model.eval()(x)[0]
+        with torch.inference_mode(), torch_threads(threads):
+            logits = model.eval()(x)[0]
     finally:
         for h in hooks:
             h.remove()
@@ -63,10 +85,12 @@ class LayerStats:
 
 def layer_stats(cap: Capture) -> list[LayerStats]:
     rows = []
-    for label, t in cap.outputs.items():
-        t = t.float()
-        rows.append(LayerStats(label, t.mean().item(), t.std().item() if t.numel() > 1 else 0.0,
-                               t.max().item(), (t == 0).float().mean().item()))
+    with torch_threads(CAPTURE_THREADS):
+        for label, t in cap.outputs.items():
+            t = t.float()
+            std, mean = torch.std_mean(t) if t.numel() > 1 else (torch.zeros(()), t.mean())
+            rows.append(LayerStats(label, mean.item(), std.item(), t.max().item(),
+                                   (t == 0).sum().item() / t.numel()))
     return rows
 
 
@@ -161,7 +185,7 @@ def top5(logits: torch.Tensor, names: list[str] | tuple[str, ...] | None, log_so
 def saliency(model: AlexNet, x: torch.Tensor, target: int) -> np.ndarray:
     """|d logit_target / d input|, max over channels, scaled to [0, 1]: (H, W)."""
     x = x.detach().clone().requires_grad_(True)
-    with torch.enable_grad():
+    with torch.enable_grad(), torch_threads(CAPTURE_THREADS):
         model.eval()(x)[0, target].backward()
     g = x.grad[0].abs().amax(0)  # type: ignore[index]
     model.zero_grad(set_to_none=True)

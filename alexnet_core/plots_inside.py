@@ -133,7 +133,8 @@ def stats_figure(stats: Sequence[LayerStats], highlight: str | None = None) -> g
                            line=dict(color="red", width=1)))
     layout = dict(height=340, margin=dict(l=10, r=10, t=10, b=10), shapes=shapes,
                   yaxis=dict(title="value"),
-                  yaxis2=dict(title="fraction zeros", overlaying="y", side="right", range=[0, 1]),
+                  yaxis2=dict(title="fraction zeros", overlaying="y", side="right", range=[0, 1], tickmode="linear",
+                              tick0=0, dtick=0.25, tickformat=".0%", showgrid=False),
                   legend=dict(orientation="h", y=1.12), hovermode="x unified")
     return _fig(data, layout)
 
@@ -210,6 +211,7 @@ def activation_compare_figure(per_act: dict[str, Sequence[LayerStats]]) -> go.Fi
                                mode="lines+markers", legendgroup=name))
     layout = dict(height=320, margin=dict(l=10, r=10, t=10, b=10), barmode="group",
                   yaxis=dict(title="mean activation"),
-                  yaxis2=dict(title="fraction zeros", overlaying="y", side="right", range=[0, 1]),
+                  yaxis2=dict(title="fraction zeros", overlaying="y", side="right", range=[0, 1], tickmode="linear",
+                              tick0=0, dtick=0.25, tickformat=".0%", showgrid=False),
                   legend=dict(orientation="h", y=1.15))
     return _fig(data, layout)

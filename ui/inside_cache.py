@@ -92,9 +92,10 @@ def uploaded_image(data: bytes, name: str) -> np.ndarray:
 def _capture(spec_json: str, source_key: str, image_key: str, size: int,
              _img: np.ndarray, _m: AlexNet) -> tuple[images.Prepared, activations.Capture, list[activations.LayerStats]]:
     spec = ArchSpec.from_json(spec_json)
-    prep = images.preprocess(_img, size, spec.in_channels)
-    cap = activations.capture(_m, prep.tensor)
-    return prep, cap, activations.layer_stats(cap)
+    with activations.torch_threads(activations.CAPTURE_THREADS):
+        prep = images.preprocess(_img, size, spec.in_channels)
+        cap = activations.capture(_m, prep.tensor)
+        return prep, cap, activations.layer_stats(cap)
 
 
 def capture(spec: ArchSpec, source: Source, image_key: str, img: np.ndarray, size: int,

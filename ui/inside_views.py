@@ -161,8 +161,9 @@ def prediction(ctx: Ctx) -> None:
         top = rows[0][0]
         sal = cache.saliency(ctx.spec, ctx.source, ctx.image_key, ctx.size, top, ctx.model, ctx.prep.tensor)
         c = st.columns(2)
-        c[0].image(ctx.prep.shown, caption="input", width="stretch")
-        c[1].image(P.saliency_overlay(ctx.prep.shown, sal), caption=f"|∂ logit[{rows[0][1]}] / ∂ pixel|", width="stretch")
+        side = min(360, max(224, ctx.size))
+        c[0].image(ctx.prep.shown, caption="input", width=side)
+        c[1].image(P.saliency_overlay(ctx.prep.shown, sal), caption=f"|∂ logit[{rows[0][1]}] / ∂ pixel|", width=side)
 
 
 def activation_functions(ctx: Ctx) -> None:
