@@ -39,6 +39,9 @@ class Ctx:
 
 def feature_maps(ctx: Ctx) -> None:
     spatial = ctx.cap.spatial_labels()
+    if not spatial:
+        st.info("This network has no spatial layers to show.")
+        return
     if st.session_state.get("inside_layer") not in spatial:
         st.session_state["inside_layer"] = spatial[0]
     c = st.columns([2, 2, 2])
