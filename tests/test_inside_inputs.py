@@ -105,7 +105,7 @@ def test_torchvision_preset_has_torchvisions_state_dict():
 
 
 def test_random_init_is_seeded_and_follows_the_scheme():
-    spec = variants.get("paper2012").spec
+    spec = variants.get("paper2012").spec.with_(classifier=Classifier(hidden=(32, 32)))  # small head: fast
     a, b = weights.random_model(spec, 3), weights.random_model(spec, 3)
     torch.testing.assert_close(a.features[0].weight, b.features[0].weight)
     assert (a.features[4].bias == 1).all()  # the paper's bias 1 in conv2
@@ -203,3 +203,18 @@ def test_checkpoints_from_the_runs_folder():
     (runs_dir() / "broken.pt").write_bytes(b"nope")
     with pytest.raises(WeightsError, match="not a readable checkpoint"):
         weights.checkpoint_model(TINY, "broken.pt")
+
+
+def test_dataset_samples_found_on_disk(tmp_path):
+    """A tiny FashionMNIST test split in torchvision's raw idx format: offered, never downloaded."""
+    import struct
+
+    raw = tmp_path / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    pixels = np.arange(3 * 28 * 28, dtype=np.uint32).reshape(3, 28, 28) % 256
+    for split in ("train", "t10k"):  # torchvision wants both splits present
+        (raw / f"{split}-images-idx3-ubyte").write_bytes(struct.pack(">IIII", 0x803, 3, 28, 28) + pixels.astype(np.uint8).tobytes())
+        (raw / f"{split}-labels-idx1-ubyte").write_bytes(struct.pack(">II", 0x801, 3) + bytes([9, 0, 3]))
+    found = images.dataset_samples(str(tmp_path), limit=2)
+    assert list(found) == ["FashionMNIST #0 (Ankle boot)", "FashionMNIST #1 (T-shirt/top)"]
+    np.testing.assert_array_equal(found["FashionMNIST #1 (T-shirt/top)"][..., 1], pixels[1].astype(np.uint8))
