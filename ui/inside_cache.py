@@ -73,7 +73,7 @@ def builtin_image(name: str) -> np.ndarray:
     return images.builtin(name)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=4, ttl=60, show_spinner=False)  # a dataset downloaded later shows up
 def dataset_images() -> dict[str, np.ndarray]:
     return images.dataset_samples(str(paths.data_dir()))
 
