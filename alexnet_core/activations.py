@@ -192,6 +192,33 @@ def saliency(model: AlexNet, x: torch.Tensor, target: int) -> np.ndarray:
     return (g / g.max().clamp_min(1e-12)).numpy()
 
 
+def last_conv_label(model: AlexNet) -> str:
+    """The activation after the last convolution: Grad-CAM's usual layer (relu5 in AlexNet)."""
+    labels = [label for label, m in labelled_modules(model)]
+    convs = [i for i, label in enumerate(labels) if label.startswith("conv")]
+    after = [label for label in labels[convs[-1] + 1:] if not label.startswith(("bn", "lrn", "pool"))]
+    return after[0] if after else labels[convs[-1]]
+
+
+def grad_cam(model: AlexNet, x: torch.Tensor, target: int, label: str | None = None) -> np.ndarray:
+    """Grad-CAM (Selvaraju et al. 2017): channel weights = mean gradient of the target logit over
+    each map of one layer; ReLU of the weighted sum, upsampled to the input, scaled to [0, 1]."""
+    label = label or last_conv_label(model)
+    module = dict(labelled_modules(model))[label]
+    kept: list[torch.Tensor] = []
+    hook = module.register_forward_hook(lambda _m, _i, o: kept.append(o))
+    try:
+        with torch.enable_grad(), torch_threads(CAPTURE_THREADS):
+            logit = model.eval()(x.detach())[0, target]
+            (grad,) = torch.autograd.grad(logit, kept[0])
+    finally:
+        hook.remove()
+    maps = kept[0].detach()[0]  # (C, h, w)
+    cam = torch.relu((grad[0].mean(dim=(1, 2))[:, None, None] * maps).sum(0))
+    cam = F.interpolate(cam[None, None], size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
+    return (cam / cam.max().clamp_min(1e-12)).numpy()
+
+
 # ---------------------------------------------------------------- activation functions
 
 

@@ -78,6 +78,8 @@ def test_prediction_and_saliency_with_random_weights():
     before = len(at.get("image"))  # the preprocessing expander's two
     at.toggle(key="inside_saliency").set_value(True).run()
     assert not at.exception and len(at.get("image")) == before + 2
+    at.radio(key="inside_sal_method").set_value("Grad-CAM").run()
+    assert not at.exception and len(at.get("image")) == before + 2
 
 
 def test_views_run_for_a_one_channel_preset():

@@ -175,6 +175,23 @@ def test_saliency_is_the_input_gradient():
     assert sal.shape == (40, 40) and sal.max() == pytest.approx(1.0)
 
 
+def test_grad_cam_weights_maps_by_their_mean_gradient():
+    model = build_model(TINY, seed=0).eval()
+    x = image_tensor(TINY, 40)
+    assert A.last_conv_label(model) == "relu2"
+    cam = A.grad_cam(model, x, 1)
+    # by hand: relu2's maps and the gradient of logit 1 with respect to them
+    feats = model.features[:5](x)  # conv1 relu1 pool1 conv2 relu2
+    feats.retain_grad()
+    model.classifier(model.flatten(model.avgpool(model.features[5:](feats))))[0, 1].backward()
+    w = feats.grad[0].mean(dim=(1, 2))
+    raw = torch.relu((w[:, None, None] * feats[0].detach()).sum(0))
+    small = torch.nn.functional.interpolate(raw[None, None], size=(40, 40), mode="bilinear")[0, 0]
+    np.testing.assert_allclose(cam, (small / small.max()).numpy(), rtol=1e-4, atol=1e-6)
+    vgg_like = build_model(variants.get("paper2012").spec.with_(classifier=Classifier(hidden=(8,))), seed=0)
+    assert A.last_conv_label(vgg_like) == "relu5"
+
+
 def test_swapped_activation_keeps_weights_and_changes_statistics():
     spec = variants.get("torchvision").spec
     sig = A.with_activation(spec, Activation.SIGMOID)

@@ -104,14 +104,17 @@ def capture(spec: ArchSpec, source: Source, image_key: str, img: np.ndarray, siz
 
 
 @st.cache_resource(max_entries=8, show_spinner="Computing the saliency map…")
-def _saliency(spec_json: str, source_key: str, image_key: str, size: int, target: int,
+def _saliency(spec_json: str, source_key: str, image_key: str, size: int, target: int, method: str,
               _m: AlexNet, _x: torch.Tensor) -> np.ndarray:
+    if method == "Grad-CAM":
+        return activations.grad_cam(_m, _x, target)
     return activations.saliency(_m, _x, target)
 
 
 def saliency(spec: ArchSpec, source: Source, image_key: str, size: int, target: int, m: AlexNet,
-             x: torch.Tensor) -> np.ndarray:
-    return _saliency(spec.to_json(indent=None), source.key, image_key, size, target, m, x)
+             x: torch.Tensor, method: str = "gradient") -> np.ndarray:
+    """|d logit / d pixel| ("gradient") or Grad-CAM on the last convolutional stage."""
+    return _saliency(spec.to_json(indent=None), source.key, image_key, size, target, method, m, x)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Running the image under each activation function…")

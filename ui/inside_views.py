@@ -161,12 +161,15 @@ def prediction(ctx: Ctx) -> None:
     if ctx.names is None:
         st.caption("No class names for these weights: classes are shown by index.")
     if st.toggle("Saliency map for the top class", key="inside_saliency"):
+        method = st.radio("Method", ["gradient", "Grad-CAM"], horizontal=True, key="inside_sal_method")
         top = rows[0][0]
-        sal = cache.saliency(ctx.spec, ctx.source, ctx.image_key, ctx.size, top, ctx.model, ctx.prep.tensor)
+        sal = cache.saliency(ctx.spec, ctx.source, ctx.image_key, ctx.size, top, ctx.model, ctx.prep.tensor, method)
         c = st.columns(2)
         side = min(360, max(224, ctx.size))
         c[0].image(ctx.prep.shown, caption="input", width=side)
-        c[1].image(P.saliency_overlay(ctx.prep.shown, sal), caption=f"|∂ logit[{rows[0][1]}] / ∂ pixel|", width=side)
+        what = (f"|∂ logit[{rows[0][1]}] / ∂ pixel|" if method == "gradient"
+                else f"Grad-CAM of {rows[0][1]} on {A.last_conv_label(ctx.model)}")
+        c[1].image(P.saliency_overlay(ctx.prep.shown, sal), caption=what, width=side)
 
 
 def activation_functions(ctx: Ctx) -> None:
