@@ -9,6 +9,7 @@ import torch
 from alexnet_core import activations as A
 from alexnet_core import images, variants, weights
 from alexnet_core.build import build_model
+from alexnet_core.shapes import trace
 from tests.helpers import app_test
 
 PAGE = "pages/inside.py"
@@ -49,8 +50,7 @@ def test_switching_layer_and_topk_updates_the_grid():
     at.number_input(key="inside_row").set_value(0).run()
     at.number_input(key="inside_col").set_value(12).run()
     # conv3[0, 12] at 224 px: exact input box from the interval walk, reported on screen
-    rows = [r for r in __import__("alexnet_core.shapes", fromlist=["trace"]).trace(variants.get("torchvision").spec, 224)]
-    box = A.rf_box(rows, "conv3", 0, 12)
+    box = A.rf_box(trace(variants.get("torchvision").spec, 224), "conv3", 0, 12)
     assert f"Pixels x {box.x0:g}–{box.x1:g}, y {box.y0:g}–{box.y1:g}" in captions(at)
 
 
