@@ -161,7 +161,12 @@ def checkpoint_model(spec: ArchSpec, rel_path: str) -> tuple[AlexNet, dict]:
         saved_spec, state, meta = load_checkpoint(path)
     except CheckpointError as exc:
         raise WeightsError(str(exc)) from None
-    model = _loaded(spec, state, path.name)
+    try:
+        model = _loaded(spec, state, path.name)
+    except WeightsError as exc:
+        if saved_spec == spec:
+            raise
+        raise WeightsError(f"{exc} (it was saved for the {saved_spec.name} spec: choose that in the sidebar)") from None
     return model, {**meta, "spec_name": saved_spec.name}
 
 

@@ -198,6 +198,9 @@ def test_checkpoints_from_the_runs_folder():
     model, meta = weights.checkpoint_model(TINY, "run1/last.pt")
     torch.testing.assert_close(model.features[0].weight, source.features[0].weight)
     assert meta["classes"] == list("abcde")
+    wider = TINY.with_(name="wider", num_classes=7)
+    with pytest.raises(WeightsError, match=r"classifier\.3\.weight is \(5, 16\) in the file but \(7, 16\) here \(it was saved for the tiny spec"):
+        weights.checkpoint_model(wider, "run1/last.pt")
     with pytest.raises(ValueError, match="outside"):
         weights.checkpoint_model(TINY, "../../etc/passwd")
     (runs_dir() / "broken.pt").write_bytes(b"nope")

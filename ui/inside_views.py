@@ -69,6 +69,7 @@ def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int]) -> 
         st.session_state["_inside_ch_layer"] = label
         st.session_state["inside_channel_no"] = chans[0]
         st.session_state["inside_row"], st.session_state["inside_col"] = h // 2, w // 2
+        st.session_state["_inside_last_click"] = _clicked()  # an old layer's click is not for this one
     _take_click(h, w)
     _default("inside_channel_no", chans[0], 0, n_ch - 1)
     _default("inside_row", h // 2, 0, h - 1)
@@ -114,21 +115,27 @@ def _unit_index(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return (np.floor(np.arange(sh) * h / sh).astype(int), np.floor(np.arange(sw) * w / sw).astype(int))
 
 
-def _take_click(h: int, w: int) -> None:
-    """Copy a clicked unit into the row/column inputs, before those widgets are drawn."""
+def _clicked() -> tuple[int, int] | None:
+    """(x, y) of the displayed cell last clicked in the enlarged channel, if any."""
     event = st.session_state.get("inside_channel")
     try:
         point = event["selection"]["points"][0]
-        x, y = int(round(float(point["x"]))), int(round(float(point["y"])))
+        return int(round(float(point["x"]))), int(round(float(point["y"])))
     except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _take_click(h: int, w: int) -> None:
+    """Copy a new click into the row/column inputs, before those widgets are drawn. A click is
+    used once: the chart keeps reporting its selection on later reruns (and after a layer change)."""
+    xy = _clicked()
+    if xy is None or xy == st.session_state.get("_inside_last_click"):
         return
+    st.session_state["_inside_last_click"] = xy
     rows, cols = _unit_index(h, w)
-    if not (0 <= y < len(rows) and 0 <= x < len(cols)):
-        return
-    r, c = int(rows[y]), int(cols[x])
-    if (r, c) != st.session_state.get("_inside_last_click"):
-        st.session_state["_inside_last_click"] = (r, c)
-        st.session_state["inside_row"], st.session_state["inside_col"] = r, c
+    x, y = xy
+    if 0 <= y < len(rows) and 0 <= x < len(cols):
+        st.session_state["inside_row"], st.session_state["inside_col"] = int(rows[y]), int(cols[x])
 
 
 def statistics(ctx: Ctx) -> None:

@@ -50,6 +50,14 @@ def test_deep_link_pick_layer_click_unit_and_bad_upload(tmp_path):
         assert page.get_by_label("Unit column").input_value() == "1"
         harness.screenshot(page, "inside_conv2")
 
+        # a new layer starts on its centre unit: the old layer's click is not replayed
+        page.locator("[data-testid='stSelectbox']").filter(has_text="Layer").first.click()
+        page.get_by_role("option", name="conv3", exact=True).click()
+        page.wait_for_function("() => [...document.querySelectorAll(\"[data-testid='stCaptionContainer']\")]"
+                               ".some(c => c.innerText.includes('most active of 384 channels'))")
+        harness.wait_idle(page)
+        assert page.get_by_label("Unit row").input_value() == "6" and page.get_by_label("Unit column").input_value() == "6"
+
         # a file that is not an image: one clear sentence, no traceback
         page.locator("[data-testid='stSelectbox']").filter(has_text="Image").first.click()
         page.get_by_role("option", name="upload an image…").click()
