@@ -102,10 +102,10 @@ def channel_figure(m: np.ndarray, rows: np.ndarray, cols: np.ndarray, title: str
     return _fig([heat, dots], layout)
 
 
-def rf_figure(image: np.ndarray, box: Box, title: str) -> go.Figure:
-    """The network's input with a unit's receptive field drawn on it."""
+def rf_figure(image: np.ndarray, box: Box, title: str, uri: str | None = None) -> go.Figure:
+    """The network's input with a unit's receptive field drawn on it (uri: png_uri(image), if cached)."""
     h, w = image.shape[:2]
-    img = go.Image(source=png_uri(image), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip")
+    img = go.Image(source=uri or png_uri(image), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip")
     rect = dict(type="rect", x0=box.x0, y0=box.y0, x1=box.x1, y1=box.y1,
                 line=dict(color="red", width=3), fillcolor="rgba(255,0,0,0.12)")
     layout = dict(title=title, height=420, margin=dict(l=5, r=5, t=35, b=5), shapes=[rect],
@@ -169,6 +169,16 @@ def filter_tiles(weight: np.ndarray, cols: int = 8, scale: int = 4) -> np.ndarra
         out[r * (k + GAP): r * (k + GAP) + k, c * (k + GAP): c * (k + GAP) + k] = norm[n]
     img = (out * 255).round().astype(np.uint8)
     return img.repeat(scale, 0).repeat(scale, 1)
+
+
+def thumbnail(image: np.ndarray, max_side: int = 256) -> np.ndarray:
+    """A small copy for display: the browser never needs the full original."""
+    h, w = image.shape[:2]
+    if max(h, w) <= max_side:
+        return image
+    scale = max_side / max(h, w)
+    return np.asarray(Image.fromarray(image).resize((max(1, round(w * scale)), max(1, round(h * scale))),
+                                                    Image.BILINEAR))
 
 
 def saliency_overlay(image: np.ndarray, sal: np.ndarray, alpha: float = 0.75) -> np.ndarray:

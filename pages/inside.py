@@ -29,7 +29,8 @@ image_key, image = picked
 source, model, names = loaded
 
 prep, cap, stats = inside_cache.capture(spec, source, image_key, image, cfg.size, model)
-ctx = inside_views.Ctx(spec, source, image_key, cfg.size, model, names, prep, cap, stats, shapes)
+thumb, shown_uri = inside_cache.display(image_key, cfg.size, spec.in_channels, image, prep.shown)
+ctx = inside_views.Ctx(spec, source, image_key, cfg.size, model, names, prep, cap, stats, shapes, thumb, shown_uri)
 with st.expander("Preprocessing: before and after"):
     inside_views.preprocessing(ctx, image)
 

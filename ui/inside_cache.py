@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from alexnet_core import activations, images, paths, weights
+from alexnet_core import activations, images, paths, plots_inside, weights
 from alexnet_core.build import AlexNet
 from alexnet_core.spec import Activation, ArchSpec
 
@@ -101,6 +101,16 @@ def _capture(spec_json: str, source_key: str, image_key: str, size: int,
 def capture(spec: ArchSpec, source: Source, image_key: str, img: np.ndarray, size: int,
             m: AlexNet) -> tuple[images.Prepared, activations.Capture, list[activations.LayerStats]]:
     return _capture(spec.to_json(indent=None), source.key, image_key, size, img, m)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _display(image_key: str, size: int, in_channels: int, _original: np.ndarray, _shown: np.ndarray) -> tuple[np.ndarray, str]:
+    """(thumbnail of the original, PNG data URI of the network's input), encoded once per image."""
+    return plots_inside.thumbnail(_original), plots_inside.png_uri(_shown)
+
+
+def display(image_key: str, size: int, in_channels: int, original: np.ndarray, shown: np.ndarray) -> tuple[np.ndarray, str]:
+    return _display(image_key, size, in_channels, original, shown)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Computing the saliency map…")

@@ -35,6 +35,8 @@ class Ctx:
     cap: A.Capture
     stats: list[A.LayerStats]
     shapes: dict[str, LayerShape]
+    thumb: np.ndarray  # the original, small, for display
+    shown_uri: str  # the network's input as a PNG data URI
 
 
 def feature_maps(ctx: Ctx) -> None:
@@ -94,7 +96,8 @@ def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int]) -> 
     with right:
         bw, bh = box.x1 - box.x0, box.y1 - box.y0
         title = f"receptive field of {label}[{row}, {col}]: {bw:g}×{bh:g} px"
-        st.plotly_chart(P.rf_figure(ctx.prep.shown, box, title), key="inside_rf", config={"displayModeBar": False})
+        st.plotly_chart(P.rf_figure(ctx.prep.shown, box, title, ctx.shown_uri), key="inside_rf",
+                        config={"displayModeBar": False})
         st.caption(f"Pixels x {box.x0:g}–{box.x1:g}, y {box.y0:g}–{box.y1:g}. The full receptive field of a "
                    f"{label} unit is {shape.rf}×{shape.rf} px, centred at ({nominal.x0 + shape.rf / 2:g}, "
                    f"{nominal.y0 + shape.rf / 2:g}); neighbouring units are {shape.jump:g} px apart. Near the "
@@ -196,7 +199,7 @@ def activation_functions(ctx: Ctx) -> None:
 
 def preprocessing(ctx: Ctx, original: np.ndarray) -> None:
     c = st.columns([1, 1, 2])
-    c[0].image(original, caption=f"original {original.shape[1]}×{original.shape[0]}", width="stretch")
+    c[0].image(ctx.thumb, caption=f"original {original.shape[1]}×{original.shape[0]}", width="stretch")
     c[1].image(ctx.prep.shown, caption=f"what the network sees: {ctx.size}×{ctx.size}", width="stretch")
     c[2].markdown("\n".join(f"{n + 1}. {s}" for n, s in enumerate(ctx.prep.steps)))
 
