@@ -217,3 +217,15 @@ def test_grid_figure_tiles_the_maps_with_labels():
     assert [a["text"] for a in fig.layout.annotations] == ["ch 9", "ch 3", "ch 1", "ch 0", "ch 2"]
     shared = P.feature_grid_figure(maps, [0, 1, 2, 3, 4], shared_scale=True, cols=5)
     np.testing.assert_allclose(np.asarray(shared.data[0].z)[:, 8:15], maps[1])
+
+
+def test_thumbnail_and_rf_figure_image():
+    img = images.builtin("photo: china (scikit-learn)")
+    small = P.thumbnail(img, 256)
+    assert small.shape == (171, 256, 3) and P.thumbnail(small, 256) is small
+    box = A.Box(1.0, 2.0, 12.0, 13.0)
+    fig = P.rf_figure(small, box, "t")
+    rect = fig.layout.shapes[0]
+    assert (rect.x0, rect.y0, rect.x1, rect.y1) == (1.0, 2.0, 12.0, 13.0)
+    assert fig.data[0].source.startswith("data:image/png;base64,")
+    assert tuple(fig.layout.xaxis.range) == (0, 256) and tuple(fig.layout.yaxis.range) == (171, 0)
