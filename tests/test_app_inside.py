@@ -1,0 +1,147 @@
+"""AppTest: the Inside page run on its own (a deep link), checked against the core's own numbers."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+import torch
+
+from alexnet_core import activations as A
+from alexnet_core import images, variants, weights
+from alexnet_core.build import build_model
+from alexnet_core.shapes import trace
+from tests.helpers import app_test
+
+PAGE = "pages/inside.py"
+
+
+def page(**query):
+    at = app_test(PAGE, {"variant": "torchvision", "size": "224", **query})
+    assert not at.exception, at.exception
+    return at
+
+
+def captions(at) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def direct_capture(vid: str, size: int, image: str = "photo: china (scikit-learn)", seed: int = 0):
+    spec = variants.get(vid).spec
+    model = weights.random_model(spec, seed)
+    return model, A.capture(model, images.preprocess(images.builtin(image), size, spec.in_channels).tensor)
+
+
+def test_default_page_shows_the_conv1_grid_capped_and_downsampled():
+    at = page()
+    assert at.selectbox(key="inside_layer").value == "conv1"
+    text = captions(at)
+    assert "showing the 16 most active of 64 channels (at most 64), each downsampled from 55×55 to 48×48" in text
+    assert "The full receptive field of a conv1 unit is 11×11 px" in text
+    assert len(at.get("plotly_chart")) == 3  # grid, enlarged channel, receptive field
+
+
+def test_switching_layer_and_topk_updates_the_grid():
+    at = page()
+    at.selectbox(key="inside_layer").set_value("conv3").run()
+    assert not at.exception
+    assert "of 384 channels (at most 64), each 13×13" in captions(at)
+    at.slider(key="inside_topk").set_value(40).run()
+    assert "showing the 40 most active of 384" in captions(at)
+    at.number_input(key="inside_row").set_value(0).run()
+    at.number_input(key="inside_col").set_value(12).run()
+    # conv3[0, 12] at 224 px: exact input box from the interval walk, reported on screen
+    box = A.rf_box(trace(variants.get("torchvision").spec, 224), "conv3", 0, 12)
+    assert f"Pixels x {box.x0:g}–{box.x1:g}, y {box.y0:g}–{box.y1:g}" in captions(at)
+
+
+def test_statistics_table_equals_a_direct_capture():
+    at = page()
+    at.radio(key="inside_view").set_value("Statistics").run()
+    assert not at.exception
+    df = at.dataframe[0].value
+    _, cap = direct_capture("torchvision", 224)
+    want = A.layer_stats(cap)
+    assert list(df["layer"]) == [s.label for s in want]
+    for got, s in zip(df.itertuples(), want, strict=True):
+        assert got.mean == pytest.approx(s.mean, rel=1e-5, abs=1e-7)
+        assert got.zeros == pytest.approx(s.zeros)
+    assert df.set_index("layer").loc["relu1", "zeros"] > 0
+
+
+def test_prediction_and_saliency_with_random_weights():
+    at = page()
+    at.radio(key="inside_view").set_value("Prediction").run()
+    df = at.dataframe[0].value
+    _, cap = direct_capture("torchvision", 224)
+    want = A.top5(cap.logits, None)
+    assert list(df["index"]) == [i for i, _, _ in want] and list(df["class"])[0] == f"class {want[0][0]}"
+    before = len(at.get("image"))  # the preprocessing expander's two
+    at.toggle(key="inside_saliency").set_value(True).run()
+    assert not at.exception and len(at.get("image")) == before + 2
+    at.radio(key="inside_sal_method").set_value("Grad-CAM").run()
+    assert not at.exception and len(at.get("image")) == before + 2
+
+
+def test_views_run_for_a_one_channel_preset():
+    at = app_test(PAGE, {"variant": "small_input", "size": "64"})
+    assert not at.exception
+    for view in ("Statistics", "conv1 filters", "Prediction", "Activation functions"):
+        at.radio(key="inside_view").set_value(view).run()
+        assert not at.exception, view
+        if view == "conv1 filters":
+            assert "64 filters of 1×11×11" in captions(at) and "grey mean" in captions(at)
+    at.toggle(key="inside_act_compare").set_value(True).run()
+    assert not at.exception and len(at.get("plotly_chart")) == 2
+
+
+def test_filters_view_names_the_shape_and_the_source():
+    at = page()
+    at.radio(key="inside_view").set_value("conv1 filters").run()
+    assert "64 filters of 3×11×11" in captions(at)
+    assert "Random init: noise" in captions(at)
+
+
+def test_an_impossible_size_is_one_error():
+    at = app_test(PAGE, {"variant": "unpadded_classic", "size": "224"})
+    assert not at.exception
+    assert "accepts 227–258 px" in at.error[0].value
+
+
+def test_pretrained_offline_is_a_clear_sentence_not_a_traceback():
+    st.cache_resource.clear()
+    at = page()
+    at.selectbox(key="inside_weights").set_value("torchvision ImageNet").run()
+    assert not at.exception
+    assert str(weights.cache_path()) in at.warning[0].value
+    assert at.button(key="inside_download").label.startswith("Download")
+
+
+def _write_fp16_torchvision_file() -> dict[str, torch.Tensor]:
+    """A real-shaped torchvision state dict in half precision (~120 MB) under torchvision's file name."""
+    model = build_model(variants.get("torchvision").spec, seed=21)
+    state = {k: v.half() for k, v in model.state_dict().items()}
+    path = weights.cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(state, path)
+    return state
+
+
+def test_pretrained_weights_from_the_torch_cache_give_imagenet_names():
+    st.cache_resource.clear()
+    state = _write_fp16_torchvision_file()
+    at = page()
+    at.selectbox(key="inside_weights").set_value("torchvision ImageNet").run()
+    assert not at.exception and not at.warning
+    at.radio(key="inside_view").set_value("Prediction").run()
+    df = at.dataframe[0].value
+    model = build_model(variants.get("torchvision").spec, seed=None).eval()
+    model.load_state_dict(state)
+    x = images.preprocess(images.builtin("photo: china (scikit-learn)"), 224).tensor
+    want = A.top5(A.capture(model, x).logits, weights.torchvision_entry().categories)
+    assert list(df["class"]) == [name for _, name, _ in want]
+    assert set(df["class"]) <= set(weights.torchvision_entry().categories)
+    # the same file under the paper's spec: the first tensor that does not fit is named
+    at.selectbox(key="sb_variant").set_value("paper2012").run()
+    assert not at.exception
+    assert "features.0.weight is (64, 3, 11, 11) in the file but (96, 3, 11, 11) here" in at.error[0].value
+    st.cache_resource.clear()
