@@ -67,7 +67,7 @@ def describe_missing(name: str, root: Path | None = None) -> str:
         files = _IDX_FILES
     else:
         folder, files = root / _CIFAR_DIR, _CIFAR_FILES
-    return (f"{name} is not in {folder} and downloading is off: tick 'download' when online, "
+    return (f"{name} is not in {folder} and downloading is off: turn on download (--download, or the page's Download box) when online, "
             f"or put these files there: {', '.join(files)}")
 
 
