@@ -8,9 +8,11 @@ on CPU tensors, which is how the tests exercise it.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import pickle
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -87,15 +89,23 @@ def load(name: str, *, train: bool, download: bool = False, root: Path | None = 
 
 def _digits(train: bool) -> TensorData:
     """scikit-learn's bundled 8x8 digits (1797 images, 0..16): no download, ever."""
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
-    images = torch.from_numpy(np.rint(d.images * (255 / 16)).astype(np.uint8)).unsqueeze(1)
-    labels = torch.from_numpy(d.target.astype(np.int64))
+    raw = _digits_array()
+    images = torch.from_numpy(np.rint(raw[:, :64].reshape(-1, 1, 8, 8) * (255 / 16)).astype(np.uint8))
+    labels = torch.from_numpy(raw[:, 64].astype(np.int64))
     # Deterministic split: every 5th image is test (the file interleaves writers and classes).
     test = torch.arange(len(labels)) % 5 == 0
     keep = ~test if train else test
     return TensorData(OFFLINE_DEFAULT, images[keep].contiguous(), labels[keep], tuple(map(str, range(10))))
+
+
+@lru_cache(maxsize=1)
+def _digits_array() -> np.ndarray:
+    """Read sklearn's digits.csv.gz directly: importing sklearn itself costs seconds."""
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise DatasetError("the offline digits dataset needs scikit-learn installed")
+    path = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / "digits.csv.gz"
+    return np.loadtxt(path, delimiter=",", dtype=np.float64)
 
 
 def _idx(name: str, train: bool, download: bool, root: Path) -> TensorData:
