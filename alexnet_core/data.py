@@ -73,6 +73,15 @@ def describe_missing(name: str, root: Path | None = None) -> str:
             f"or put these files there: {', '.join(files)}")
 
 
+def check_name(name: str, root: Path | None = None) -> str:
+    """Raise DatasetError / ValueError for a name no loader knows or a folder outside the data folder."""
+    if name.startswith("folder:"):
+        inside(root or data_dir(), name.removeprefix("folder:") or ".")
+    elif name not in DATASETS:
+        raise DatasetError(f"no dataset {name!r}; choose one of {', '.join(DATASETS)} or folder:<path>")
+    return name
+
+
 def load(name: str, *, train: bool, download: bool = False, root: Path | None = None) -> TensorData:
     """One split of a dataset, as uint8 CPU tensors. Never touches the network unless download."""
     root = root or data_dir()

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from alexnet_core.checkpoint import save_checkpoint
+from alexnet_core.data import check_name
 from alexnet_core.spec import ArchSpec
 from alexnet_core.store import Run, Store
 from alexnet_core.train import Cancelled, TrainConfig, TrainingFailed, fit, prepare_run, resolve_device
@@ -198,4 +199,5 @@ class Launcher:
 def submit(store: Store, spec: ArchSpec, cfg: TrainConfig, label: str) -> int:
     """Queue a run for the device its config resolves to (checked now, not in the worker)."""
     cfg.check()
+    check_name(cfg.dataset)
     return store.create(label, spec.to_dict(), cfg.to_dict(), resolve_device(cfg.device))

@@ -62,6 +62,7 @@ def _config(args: argparse.Namespace) -> tuple[ArchSpec, TrainConfig, str]:
     if args.compile:
         changes["compile"] = True
     cfg = replace(base, **changes).check()
+    D.check_name(cfg.dataset)
     if args.spec:
         try:
             with open(args.spec, "rb") as f:
