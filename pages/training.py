@@ -32,7 +32,7 @@ ids = [r.id for r in runs]
 if st.session_state.get("tr_selected") not in ids:
     st.session_state["tr_selected"] = ids[0]
 selected = st.selectbox("Run", ids, key="tr_selected",
-                        format_func=lambda i: next(f"{r.title} — {r.status}" for r in runs if r.id == i))
+                        format_func=lambda i: next(r.title for r in runs if r.id == i))
 run = next(r for r in runs if r.id == selected)
 active = run.status in ACTIVE
 train_ui.run_actions(run)

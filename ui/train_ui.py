@@ -100,7 +100,7 @@ def settings() -> tuple[ArchSpec, str, TrainConfig]:
     c[0].number_input("Input size (px)", 8, 1024, step=1, key="tr_input_size")
     c[1].number_input("Epochs", 1, 1000, step=1, key="tr_epochs")
     c[2].number_input("Batch size", 1, 4096, step=1, key="tr_batch_size")
-    c[3].number_input("Width ×", 0.05, 4.0, step=0.05, key="tr_width", help="channel multiplier; 0.25 for CPU")
+    c[3].number_input("Width ×", 0.05, 4.0, step=0.125, format="%.3f", key="tr_width", help="channel multiplier; 0.25 for CPU")
     c = st.columns(4)
     c[0].selectbox("Optimizer", OPTIMIZERS, key="tr_optimizer")
     c[1].number_input("Learning rate", 1e-6, 10.0, format="%.5f", key="tr_lr")
