@@ -180,7 +180,7 @@ class Launcher:
         store.recover()
         if self.process is not None and self.process.is_alive():
             return
-        if not store.list(["queued"]):
+        if not any(r.device == self.device for r in store.list(["queued"])):
             return
         self.process = self.ctx.Process(target=worker_main, args=(str(self.folder), self.device, self.idle_exit_s),
                                         daemon=True, name=f"alexnet-worker-{self.device}")

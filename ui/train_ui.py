@@ -41,7 +41,9 @@ def kick() -> None:
     if os.environ.get("ALEXNET_LAUNCHER", "on") == "off":
         store().recover()
         return
-    _launcher(str(runs_dir()), "auto").ensure()
+    devices = {r.device for r in store().list(["queued"])} or {"auto"}
+    for device in sorted(devices):  # a job asked for cpu on a CUDA box still gets its own worker
+        _launcher(str(runs_dir()), device).ensure()
 
 
 # ---------------------------------------------------------------- the settings form
