@@ -77,8 +77,9 @@ def augment_grid(batch: torch.Tensor, labels: list[str], cols: int = 8) -> go.Fi
     fig = go.Figure(go.Image(z=arr, hoverinfo="skip"))
     for i, label in enumerate(labels[:n]):
         r, k = divmod(i, cols)
-        fig.add_annotation(x=k * (w + 2) + 1 + w / 2, y=r * (h + 2) + h, text=label, showarrow=False,
-                           font=dict(size=10, color="#D62728"), yanchor="top")
+        fig.add_annotation(x=k * (w + 2) + 1, y=r * (h + 2) + 1, text=label, showarrow=False,
+                           font=dict(size=10, color="#D62728"), xanchor="left", yanchor="top",
+                           bgcolor="rgba(255,255,255,0.75)")  # inside the tile: rows never overlap
     fig.update_layout(height=max(160, rows * 130), margin=dict(l=0, r=0, t=0, b=0),
                       xaxis=dict(visible=False), yaxis=dict(visible=False))
     return fig

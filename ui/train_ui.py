@@ -116,7 +116,7 @@ def settings() -> tuple[ArchSpec, str, TrainConfig]:
                    help="auto picks CUDA, then MPS, then CPU")
     c = st.columns(5)
     c[0].checkbox("Flip", key="tr_flip")
-    c[1].number_input("Crop shift", 0.0, 0.5, step=0.025, key="tr_crop", help="max shift, fraction of the side")
+    c[1].number_input("Crop shift", 0.0, 0.5, step=0.025, format="%.3f", key="tr_crop", help="max shift, fraction of the side")
     c[2].number_input("Colour jitter", 0.0, 0.9, step=0.05, key="tr_jitter")
     c[3].checkbox("bf16 (CUDA)", key="tr_amp")
     c[4].checkbox("torch.compile", key="tr_compile")
