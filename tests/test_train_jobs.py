@@ -9,14 +9,16 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 from alexnet_core import variants
+from alexnet_core.build import build_model
 from alexnet_core.checkpoint import load_checkpoint
 from alexnet_core.cli import main
 from alexnet_core.jobs import Launcher, submit
 from alexnet_core.paths import runs_dir
 from alexnet_core.store import Store
-from alexnet_core.train import TrainConfig
+from alexnet_core.train import TrainConfig, evaluate, prepare_run
 
 SPEC = variants.get("torchvision").spec
 QUICK = TrainConfig(epochs=1, width=0.125, input_size=64, batch_size=64, train_limit=256, test_limit=64)
@@ -115,6 +117,14 @@ def test_cli_train_foreground_writes_the_same_store(capsys):
     final = json.loads(out[-1])
     run = Store().get(final["run"])
     assert run.status == "done" and run.epochs_done == 2 and Path(final["checkpoint"]).is_file()
+    # The checkpoint is the trained model: rebuilt from its own spec it scores what the run recorded.
+    spec, state, meta = load_checkpoint(Path(final["checkpoint"]))
+    model = build_model(spec, seed=None)
+    model.load_state_dict(state)
+    cfg = TrainConfig.from_dict(run.config)
+    p = prepare_run(variants.get("torchvision").spec, cfg)
+    assert p.train.images.dtype == torch.uint8  # the dataset stays uint8 on the device
+    assert evaluate(model, p, cfg)["test_acc"] == pytest.approx(epochs[-1]["test_acc"]) == meta["test_acc"]
     assert main(["runs", "--csv", str(run.id)]) == 0
     assert "epoch/test_acc,2," in capsys.readouterr().out
 
