@@ -22,7 +22,8 @@ from alexnet_core.paths import runs_dir
 
 STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 ACTIVE = ("queued", "running")
-STALE_HEARTBEAT_S = 180.0  # a running job that has not written for this long is presumed dead
+STALE_HEARTBEAT_S = 1800.0  # alive pid but silent this long (a hung worker): presumed dead. Long
+# evaluations or downloads write nothing for minutes, so the pid check does the everyday work.
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

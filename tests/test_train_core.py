@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from alexnet_core import data as D
-from alexnet_core import variants
+from alexnet_core import train_presets, variants
 from alexnet_core.build import build_model, count_params
 from alexnet_core.paths import data_dir
 from alexnet_core.train import PrintCallbacks, TrainConfig, TrainingFailed, fit, scaled_spec
@@ -166,3 +166,16 @@ def test_image_folder_only_inside_the_data_folder():
     assert float(blue[:, 2].mean()) > 250 and float(blue[:, 0].mean()) < 5
     with pytest.raises(ValueError, match="outside"):
         D.load("folder:../../etc", train=True)
+
+
+@pytest.mark.parametrize("preset_id", list(train_presets.PRESETS))
+def test_every_training_preset_is_a_valid_setup(preset_id):
+    from alexnet_core.shapes import check_input
+
+    p = train_presets.get(preset_id)
+    cfg = p.config.check()
+    spec = scaled_spec(variants.get(p.variant).spec, cfg.width, in_channels=variants.get(p.variant).in_channels,
+                       num_classes=10, dropout=cfg.dropout)
+    check_input(spec, cfg.input_size)  # raises ShapeError if the preset's size does not fit its network
+    assert D.check_name(cfg.dataset) == cfg.dataset
+    assert p.gpu == (cfg.input_size == 224) and (p.gpu or cfg.width <= 0.25)
