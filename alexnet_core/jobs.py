@@ -69,10 +69,9 @@ class StoreCallbacks:
                         meta={"run": rid, "epoch": epoch, **metrics})
         tmp = self.store.resume_path(rid).with_suffix(".tmp")
         torch.save({"model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-                    "optimizer": optimizer.state_dict(), "epoch": epoch}, tmp)
+                    "optimizer": optimizer.state_dict(), "epoch": epoch, "metrics": dict(metrics)}, tmp)
         tmp.replace(self.store.resume_path(rid))
-        self.store.log(rid, [(f"epoch/{k}", epoch, v) for k, v in metrics.items()])
-        self.store.update(rid, epochs_done=epoch)
+        self.store.commit_epoch(rid, epoch, [(f"epoch/{k}", epoch, v) for k, v in metrics.items()])
         if self.tb is not None:
             for k, v in metrics.items():
                 self.tb.add_scalar(f"epoch/{k}", v, epoch)
@@ -110,6 +109,9 @@ def run_job(store: Store, run: Run, echo: Any = None) -> str:
         if run.resume and run.epochs_done > 0 and store.resume_path(run.id).exists():
             state = torch.load(store.resume_path(run.id), map_location="cpu", weights_only=True)
             start = int(state["epoch"])
+            if start > run.epochs_done:  # killed between the files and the row: the file has the metrics
+                store.commit_epoch(run.id, start, [(f"epoch/{k}", start, v) for k, v in state["metrics"].items()])
+            store.truncate(run.id, start, start * int(run.info.get("steps_per_epoch", 0)))
         prepared = prepare_run(spec, cfg)
         fit(spec, cfg, cb, should_stop=cb.should_stop, start_epoch=start, resume_state=state, prepared=prepared)
     except Cancelled:

@@ -244,6 +244,22 @@ class Store:
             db.executemany("INSERT INTO metrics(run, key, step, value, wall_time) VALUES (?,?,?,?,?)",
                            [(run_id, k, int(s), float(v), now) for k, s, v in rows])
 
+    def commit_epoch(self, run_id: int, epoch: int, rows: Iterable[tuple[str, int, float]]) -> None:
+        """An epoch's metrics and the epochs_done counter in one transaction: a kill keeps both or neither."""
+        now = time.time()
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT INTO metrics(run, key, step, value, wall_time) VALUES (?,?,?,?,?)",
+                           [(run_id, k, int(s), float(v), now) for k, s, v in rows])
+            db.execute("UPDATE runs SET epochs_done=? WHERE id=?", (epoch, run_id))
+            db.execute("COMMIT")
+
+    def truncate(self, run_id: int, epoch: int, step: int) -> None:
+        """Drop rows after a resume point: epoch metrics past ``epoch``, step metrics past ``step``."""
+        with self._db() as db:
+            db.execute("DELETE FROM metrics WHERE run=? AND ((key LIKE 'epoch/%' AND step>?) OR "
+                       "(key LIKE 'step/%' AND step>?))", (run_id, epoch, step))
+
     def metrics(self, run_id: int, prefix: str = "") -> dict[str, list[tuple[int, float, float]]]:
         """key -> [(step, value, wall_time)] in step order."""
         with self._db() as db:
