@@ -26,7 +26,8 @@ st.subheader("Runs")
 if not runs:
     st.info("No runs yet: pick a preset above (the offline digits ones need no download) and press Start.")
     st.stop()
-st.dataframe(train_ui.runs_table(runs), hide_index=True, width="stretch", key="tr_runs_table")
+any_active = any(r.status in ACTIVE for r in runs)
+st.fragment(run_every=train_ui.REFRESH_S if any_active else None)(train_ui.runs_overview)()
 
 ids = [r.id for r in runs]
 if st.session_state.get("tr_selected") not in ids:

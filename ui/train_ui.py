@@ -163,6 +163,11 @@ def runs_table(runs: list[Run]) -> list[dict]:
     return rows
 
 
+def runs_overview() -> None:
+    """The table of all runs; inside a fragment so statuses move while jobs train."""
+    st.dataframe(runs_table(store().list()), hide_index=True, width="stretch", key="tr_runs_table")
+
+
 def run_panel(run_id: int, was_active: bool) -> None:
     """Progress, status and curves of one run; drawn inside a fragment that reruns while it trains."""
     s = store()

@@ -46,6 +46,10 @@ def test_start_a_job_and_see_the_curve_grow():
         page.get_by_role("button", name="Start training").click()
         # Progress comes from the worker process through the store; the fragment redraws it.
         page.wait_for_selector("text=/Running on cpu: epoch/", timeout=90_000)
+        # The runs table is a fragment too: its status moves from queued to running without a reload.
+        page.wait_for_function(
+            "() => [...document.querySelectorAll(\"[data-testid='stDataFrame'] td\")].some(td => td.innerText === 'running')",
+            timeout=60_000)
         page.wait_for_function("() => /(\\d+) metric points logged/.test(document.body.innerText)")
         first = logged_points(page)
         page.wait_for_function(
