@@ -1,0 +1,132 @@
+"""``train`` (foreground, same store as the app) and ``runs`` (list, export CSV)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import replace
+
+from alexnet_core import data as D
+from alexnet_core import train_presets, variants
+from alexnet_core.cli import CliError
+from alexnet_core.jobs import run_job
+from alexnet_core.spec import ArchSpec
+from alexnet_core.store import Store
+from alexnet_core.train import OPTIMIZERS, SCHEDULES, TrainConfig, resolve_device
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train in the foreground; writes to the app's runs store")
+    p.add_argument("--preset", help=f"a training preset: {', '.join(train_presets.PRESETS)}")
+    p.add_argument("--variant", help=f"one of: {', '.join(variants.ids())} (default: torchvision)")
+    p.add_argument("--spec", help="a spec JSON file (from the Layer Lab) instead of --variant")
+    p.add_argument("--dataset", help=f"{', '.join(D.DATASETS)} or folder:<path inside the data folder>")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--optimizer", choices=OPTIMIZERS)
+    p.add_argument("--schedule", choices=SCHEDULES)
+    p.add_argument("--weight-decay", type=float)
+    p.add_argument("--input-size", type=int, help="square side in px")
+    p.add_argument("--width", type=float, help="width multiplier (0.25 for CPU-sized runs)")
+    p.add_argument("--train-limit", type=int, help="use only the first N training images")
+    p.add_argument("--device", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--download", action="store_true", help="download a torchvision dataset if absent")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model")
+    p.add_argument("--json", action="store_true", help="one JSON object per epoch, then the result")
+    p.set_defaults(handler=cmd_train)
+
+    p = sub.add_parser("runs", help="list training runs, or export their metrics as CSV")
+    p.add_argument("--csv", nargs="+", type=int, metavar="RUN", help="print these runs' metrics as CSV")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_runs)
+
+
+_FLAGS = {"dataset": "dataset", "epochs": "epochs", "batch_size": "batch_size", "lr": "lr",
+          "optimizer": "optimizer", "schedule": "schedule", "weight_decay": "weight_decay",
+          "input_size": "input_size", "width": "width", "train_limit": "train_limit", "device": "device",
+          "seed": "seed"}
+
+
+def _config(args: argparse.Namespace) -> tuple[ArchSpec, TrainConfig, str]:
+    base, variant_id = TrainConfig(), args.variant or "torchvision"
+    if args.preset:
+        preset = train_presets.get(args.preset)
+        base, variant_id = preset.config, args.variant or preset.variant
+    changes = {field: getattr(args, flag) for flag, field in _FLAGS.items() if getattr(args, flag) is not None}
+    if args.download:
+        changes["download"] = True
+    if args.compile:
+        changes["compile"] = True
+    cfg = replace(base, **changes).check()
+    D.check_name(cfg.dataset)
+    if args.spec:
+        try:
+            with open(args.spec, "rb") as f:
+                spec = ArchSpec.from_json(f.read())
+        except OSError as exc:
+            raise CliError(f"cannot read {args.spec}: {exc.strerror}") from None
+        label = f"{spec.name} (file)"
+    else:
+        v = variants.get(variant_id)
+        spec, label = v.spec, v.title
+    return spec, cfg, label
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    spec, cfg, label = _config(args)
+    store = Store()
+    device = resolve_device(cfg.device)
+    run_id = store.create(f"{label} · {cfg.dataset}", spec.to_dict(), cfg.to_dict(), device,
+                          status="running", pid=os.getpid())
+    run = store.get(run_id)
+
+    def echo(epoch: int, m: dict[str, float]) -> None:
+        if args.json:
+            print(json.dumps({"run": run_id, "epoch": epoch, **m}), flush=True)
+        else:
+            print(f"run {run_id} epoch {epoch}/{cfg.epochs}  train loss {m['train_loss']:.4f} "
+                  f"acc {m['train_acc']:.4f}  test loss {m['test_loss']:.4f} acc {m['test_acc']:.4f}", flush=True)
+
+    if not args.json:
+        print(f"run {run_id}: {label} on {cfg.dataset}, {cfg.epochs} epochs, {device}; store {store.path}",
+              flush=True)
+    try:
+        status = run_job(store, run, echo)
+    except KeyboardInterrupt:
+        store.finish(run_id, "interrupted", "stopped with Ctrl-C; finished epochs kept")
+        sys.stderr.write(f"error: run {run_id} interrupted\n")
+        return 130
+    final = store.get(run_id)
+    if args.json:
+        print(json.dumps({"run": run_id, "status": status, "reason": final.reason,
+                          "checkpoint": str(store.checkpoint_path(run_id)) if final.epochs_done else None}))
+    if status != "done":
+        sys.stderr.write(f"error: run {run_id} {status}: {final.reason}\n")
+        return 2 if status == "failed" else 1
+    if not args.json:
+        print(f"run {run_id} done; checkpoint {store.checkpoint_path(run_id)}")
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    store = Store()
+    if args.csv:
+        for rid in args.csv:
+            store.get(rid)  # KeyError -> one-line error
+        sys.stdout.write(store.export_csv(args.csv))
+        return 0
+    runs = store.list()
+    if args.json:
+        json.dump([{"id": r.id, "label": r.label, "status": r.status, "device": r.device,
+                    "epochs_done": r.epochs_done, "reason": r.reason, "config": r.config} for r in runs],
+                  sys.stdout, indent=2)
+        print()
+        return 0
+    for r in runs:
+        print(f"#{r.id:<4} {r.status:<11} {r.epochs_done}/{r.config.get('epochs')} epochs  {r.label}"
+              + (f"  ({r.reason})" if r.reason else ""))
+    return 0
