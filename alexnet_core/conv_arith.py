@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alexnet_core.shapes import conv_out
+from alexnet_core.spec import ArchSpec
 
 MAX_DRAW = 40  # cells per side of the padded input in the drawing
 
@@ -83,10 +84,13 @@ def drawable(a: Arith, limit: int = MAX_DRAW) -> tuple[Arith, bool]:
     return Arith(max(n, 1), a.k, a.s, a.p, a.d), True
 
 
-def padding_table(a: Arith, paddings: tuple[int, ...] = (0, 1, 2, 3)) -> list[dict[str, int | str]]:
-    """What padding p really does to this layer: 2p more rows, and the output it gives."""
+def padding_table(a: Arith, paddings: tuple[int, ...] = (0, 1, 2, 3),
+                  max_pad: int | None = None) -> list[dict[str, int | str]]:
+    """What padding p really does to this layer: 2p more rows, and the output it gives (pools: p ≤ k/2)."""
     rows: list[dict[str, int | str]] = []
     for p in sorted(set(paddings) | {a.p}):
+        if max_pad is not None and p > max_pad and p != a.p:
+            continue
         b = a.with_padding(p)
         rows.append({"padding p": p, "rows added (2p)": 2 * p, "padded input": b.padded,
                      "formula": f"⌊({a.n} + {2 * p} − {b.eff_k}) / {a.s}⌋ + 1", "output": b.out})
@@ -103,3 +107,29 @@ def fifty_four_vs_55() -> list[str]:
         f"Or feed 227 px unpadded, as the paper's code did: ⌊(227 − 11) / 4⌋ + 1 = {c.out}.",
         f"Adding p once instead of 2p is the slip: ⌊(224 + 2 − 11) / 4⌋ + 1 = {wrong}, still not 55.",
     ]
+
+
+def layer_inputs(spec: ArchSpec, height: int) -> list[tuple[str, Arith]]:
+    """Every conv and pool layer with the side it receives, up to and including the first that collapses.
+
+    Works even when the whole network cannot take the input, so the page can draw the broken layer.
+    """
+    from alexnet_core.plan import Kind, layer_plan
+
+    out: list[tuple[str, Arith]] = []
+    n = height
+    for step in layer_plan(spec):
+        if step.kind not in (Kind.CONV, Kind.POOL):
+            continue
+        a = Arith(n, step.kernel, step.stride, step.padding, step.dilation)
+        out.append((step.label, a))
+        if a.out < 1:
+            break
+        n = a.out if not step.ceil_mode else _ceil_out(a)
+    return out
+
+
+def _ceil_out(a: Arith) -> int:
+    from alexnet_core.shapes import pool_out
+
+    return pool_out(a.n, a.k, a.s, a.p, True)

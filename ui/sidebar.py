@@ -1,4 +1,4 @@
-"""The shared sidebar: variant, input size, input channels, classes."""
+"""The shared sidebar: variant, input size, input channels, classes, and whether the spec is edited."""
 
 from __future__ import annotations
 
@@ -24,7 +24,12 @@ def render() -> None:
             args=("variant",),
         )
         v = variants.get(state.config().variant)
+        if state.is_edited():
+            st.markdown(f"**{state.spec_label()}**: changed in the Layer Lab")
         st.caption(v.note)
+        problem = st.session_state.pop("url_problem", None)
+        if problem:
+            st.warning(problem, icon=":material/link_off:")
         st.number_input("Input size (px, square)", 1, state.MAX_SIDE, step=1, key=KEYS["size"],
                         on_change=state.sync, args=("size",),
                         help="Height and width of the input image.")
