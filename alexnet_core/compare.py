@@ -6,9 +6,10 @@ LRN shows its extra layers as rows the others lack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from alexnet_core.analytic import analytic_summary
+
+from alexnet_core.analytic import analytic_summary, count_params
 from alexnet_core.format import fmt_shape
 from alexnet_core.shapes import ShapeError
 from alexnet_core.spec import ArchSpec
@@ -17,9 +18,10 @@ from alexnet_core.summary import Summary
 
 @dataclass(frozen=True)
 class Entry:
-    name: str  # what the user calls it: a preset title or "✎ Edited (...)"
+    name: str  # short, for column headers: a preset id, or "session"
     spec: ArchSpec
     size: int
+    title: str = ""  # the long name: a preset title or "✎ Edited (from ...)"
 
 
 @dataclass(frozen=True)
@@ -75,12 +77,20 @@ def totals(results: list[Result]) -> list[dict[str, object]]:
         s = r.summary
         rows.append({
             "spec": r.entry.name,
+            "what": r.entry.title or r.entry.name,
             "input": f"{r.entry.spec.in_channels}×{r.entry.size}×{r.entry.size}",
             "parameters": s.total_params if s else None,
             "Δ parameters vs first": (s.total_params - base) if s and base is not None else None,
+            "saved by groups": groups_saving(r.entry.spec),
             "mult-adds": s.mult_adds if s else None,
             "param MB (fp32)": round(s.param_bytes / 1e6, 1) if s else None,
             "activation MB": round(s.activation_bytes / 1e6, 2) if s else None,
             "note": r.problem or "",
         })
     return rows
+
+
+def groups_saving(spec: ArchSpec) -> int:
+    """Parameters the grouped convs save against the same network with groups=1 (0 when ungrouped)."""
+    flat = replace(spec, convs=tuple(replace(c, groups=1) for c in spec.convs))
+    return count_params(flat) - count_params(spec)
