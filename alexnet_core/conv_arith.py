@@ -81,7 +81,8 @@ def drawable(a: Arith, limit: int = MAX_DRAW) -> tuple[Arith, bool]:
     n = a.eff_k - 2 * a.p + moves * a.s + a.leftover
     while n < 1:  # padding wider than the window: add positions until there is an input at all
         n += a.s
-    return Arith(max(n, 1), a.k, a.s, a.p, a.d), True
+    small = Arith(max(n, 1), a.k, a.s, a.p, a.d)
+    return small, small.n < a.n  # padding alone may be wider than the drawing: then nothing shrinks
 
 
 def padding_table(a: Arith, paddings: tuple[int, ...] = (0, 1, 2, 3),
