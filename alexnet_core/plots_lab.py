@@ -18,22 +18,23 @@ PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2"]
 
 
 def flow_figure(summary: Summary) -> go.Figure:
-    """Spatial side (line) and channels (bars) after each conv, pool and linear layer."""
-    rows = [r for r in summary.layers if r.type in ("Conv2d", "MaxPool2d", "AdaptiveAvgPool2d", "Linear")]
+    """Spatial side (line, left axis) and channels (bars, right axis) after the input and each conv and pool."""
+    rows = [r for r in summary.layers if r.type in ("Conv2d", "MaxPool2d", "AdaptiveAvgPool2d")]
     names = ["input"] + [r.name for r in rows]
-    side = [summary.input_shape[2]] + [r.output_shape[2] if len(r.output_shape) == 4 else None for r in rows]
+    side = [summary.input_shape[2]] + [r.output_shape[2] for r in rows]
     chans = [summary.input_shape[1]] + [r.output_shape[1] for r in rows]
     data = [
-        go.Bar(x=names, y=chans, name="channels / features", marker_color=CH_COLOUR, opacity=0.55, yaxis="y2",
-               hovertemplate="%{x}: %{y:,} channels<extra></extra>"),
+        go.Bar(x=names, y=chans, name="channels", marker_color=CH_COLOUR, opacity=0.5, yaxis="y2",
+               text=chans, textposition="inside", hovertemplate="%{x}: %{y:,} channels<extra></extra>"),
         go.Scatter(x=names, y=side, name="spatial side (px)", mode="lines+markers+text", text=side,
-                   textposition="top center", line=dict(color=SIZE_COLOUR, width=3), connectgaps=False,
-                   hovertemplate="%{x}: %{y}×%{y}<extra></extra>"),
+                   textposition="top right", line=dict(color=SIZE_COLOUR, width=3),
+                   hovertemplate="%{x}: %{y}×%{y} px<extra></extra>"),
     ]
     layout = dict(
-        height=330, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.12),
-        yaxis=dict(title="side (px)", type="log", rangemode="tozero"),
-        yaxis2=dict(title="channels", overlaying="y", side="right", type="log", showgrid=False),
+        height=320, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.14),
+        yaxis=dict(title="side (px)", rangemode="tozero", range=[0, max(side) * 1.15]),
+        yaxis2=dict(title="channels", overlaying="y", side="right", showgrid=False, tickformat=",d",
+                    range=[0, max(chans) * 1.15]),
     )
     return go.Figure(data=data, layout=layout)
 
@@ -43,9 +44,9 @@ def arith_figure(a: Arith, position: int) -> go.Figure:
     size = a.padded
     z = np.full((size, size), 0.35)  # padding
     z[a.p:a.p + a.n, a.p:a.p + a.n] = 0.0  # the real input
-    if a.leftover:  # rows/cols no window reaches: the floor's leftover
-        z[size - a.leftover:, :][z[size - a.leftover:, :] == 0.0] = 0.7
-        z[:, size - a.leftover:][z[:, size - a.leftover:] == 0.0] = 0.7
+    if a.leftover:  # rows/cols no window reaches: the floor's leftover (input or padding alike)
+        z[size - a.leftover:, :] = 0.7
+        z[:, size - a.leftover:] = 0.7
     starts = a.starts()
     i = min(max(position, 0), len(starts) - 1) if starts else 0
     top = starts[i] if starts else 0
@@ -56,9 +57,9 @@ def arith_figure(a: Arith, position: int) -> go.Figure:
     for s in starts:  # ticks where each window starts along the top edge
         shapes.append(dict(type="line", x0=s - 0.5, x1=s - 0.5, y0=-1.6, y1=-0.6, line=dict(color="#555", width=1)))
     layout = dict(
-        height=420, width=420, margin=dict(l=10, r=10, t=40, b=10), shapes=shapes,
-        title=dict(text=f"window {i + 1} of {len(starts)}: rows/cols {top}–{top + a.eff_k - 1} of the padded "
-                        f"{size}×{size}", font=dict(size=13)),
+        height=440, margin=dict(l=10, r=10, t=40, b=10), shapes=shapes,
+        title=dict(text=f"window {i + 1} of {len(starts)}: rows {top}–{top + a.eff_k - 1} of {size} padded",
+                   font=dict(size=13)),
         xaxis=dict(showticklabels=False, range=[-0.5, size - 0.5], constrain="domain"),
         yaxis=dict(showticklabels=False, range=[size - 0.5, -1.8], scaleanchor="x"),
     )

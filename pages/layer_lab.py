@@ -14,7 +14,7 @@ st.title("Layer Lab")
 st.caption(f"**{state.spec_label()}** at {spec.in_channels}×{cfg.size}×{cfg.size}. Change any layer; every "
            f"shape is recomputed. Input size, channels and classes are in the sidebar. {budget.STATEMENT}")
 
-controls, results = st.columns([4, 6], gap="medium")
+controls, results = st.columns([5, 7], gap="medium")
 with controls:
     lab.reset_button()
     msg = st.session_state.get(lab.MSG)

@@ -152,20 +152,22 @@ def _conv_controls(i: int, conv: ConvBlock, base: ConvBlock | None, can_remove: 
     def cb(f: str) -> dict[str, Any]:
         return {"key": key(i, f), "on_change": _on_conv, "args": (i, f)}
 
-    c = st.columns(5)
+    c = st.columns(3)
+    c[0].slider(lab("k"), *LIMITS["kernel"], **cb("k"))
+    c[1].slider(lab("s"), *LIMITS["stride"], **cb("s"))
+    c[2].slider(lab("p"), *LIMITS["padding"], **cb("p"))
+    c = st.columns(3)
     c[0].number_input(lab("out"), *LIMITS["out_channels"], step=1, **cb("out"))
-    c[1].slider(lab("k"), *LIMITS["kernel"], **cb("k"))
-    c[2].slider(lab("s"), *LIMITS["stride"], **cb("s"))
-    c[3].slider(lab("p"), *LIMITS["padding"], **cb("p"))
-    c[4].number_input(lab("g"), *LIMITS["groups"], step=1, **cb("g"))
-    c = st.columns([2, 1, 1, 1, 1.3, 1.3, 1])
-    c[0].selectbox(lab("act"), ACTS, **cb("act"))
-    c[1].checkbox(lab("lrn"), **cb("lrn"))
-    c[2].checkbox(lab("bn"), **cb("bn"))
-    c[3].checkbox(lab("pool"), **cb("pool"))
-    c[4].number_input(lab("pk"), *LIMITS["kernel"], step=1, disabled=conv.pool is None, **cb("pk"))
-    c[5].number_input(lab("ps"), *LIMITS["stride"], step=1, disabled=conv.pool is None, **cb("ps"))
-    c[6].button("", icon=":material/delete:", key=f"lab_rm_{i}", on_click=_remove_block, args=(i,),
+    c[1].number_input(lab("g"), *LIMITS["groups"], step=1, **cb("g"))
+    c[2].selectbox(lab("act"), ACTS, **cb("act"))
+    c = st.columns(3)
+    c[0].checkbox(lab("lrn"), **cb("lrn"))
+    c[1].checkbox(lab("bn"), **cb("bn"))
+    c[2].checkbox(lab("pool"), **cb("pool"))
+    c = st.columns([2, 2, 1], vertical_alignment="bottom")
+    c[0].number_input(lab("pk"), *LIMITS["kernel"], step=1, disabled=conv.pool is None, **cb("pk"))
+    c[1].number_input(lab("ps"), *LIMITS["stride"], step=1, disabled=conv.pool is None, **cb("ps"))
+    c[2].button("", icon=":material/delete:", key=f"lab_rm_{i}", on_click=_remove_block, args=(i,),
                 disabled=not can_remove, help=f"remove conv{i + 1}")
 
 
@@ -191,7 +193,7 @@ def render_controls(spec: ArchSpec, preset: ArchSpec) -> None:
             differs = i >= len(preset.convs) or preset.convs[i] != spec.convs[i]
         return f"✎ {o}" if differs else o
 
-    st.segmented_control("Block to edit", options, key="lab_block", format_func=mark,
+    st.segmented_control("Block to edit", options, key="lab_block", format_func=mark, wrap=True,
                          on_change=_on_block, help="✎: differs from the starting preset")
     choice = ss["lab_block_choice"]
     if choice == "classifier":

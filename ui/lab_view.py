@@ -53,12 +53,15 @@ def show_collapse(spec: ArchSpec, size: int, err: ShapeError) -> None:
 def metrics(summary: Summary) -> None:
     spatial = [r for r in summary.layers if len(r.output_shape) == 4]
     c = st.columns(4)
-    c[0].metric("Parameters", f"{summary.total_params:,}", help=fmt_count(summary.total_params))
+    c[0].metric("Parameters", fmt_count(summary.total_params), help=f"{summary.total_params:,}")
     c[1].metric("Mult-adds per image", fmt_count(summary.mult_adds), help=f"{summary.mult_adds:,}")
-    c[2].metric("Receptive field (last conv/pool)", f"{spatial[-1].receptive_field} px" if spatial else "—")
-    c[3].metric("Memory (params + activations)", fmt_bytes(summary.param_bytes + summary.activation_bytes),
+    c[2].metric("Receptive field", f"{spatial[-1].receptive_field} px" if spatial else "—")
+    c[3].metric("Memory", f"{(summary.param_bytes + summary.activation_bytes) / 1e6:,.0f} MB",
                 help=f"{fmt_bytes(summary.param_bytes)} parameters + {fmt_bytes(summary.activation_bytes)} "
                      "activations per image, float32")
+    if spatial:
+        st.caption(f"Receptive field: input pixels one {spatial[-1].name} unit sees. {summary.mult_adds:,} "
+                   f"mult-adds, {summary.total_params:,} parameters.")
 
 
 def changed_rows(summary: Summary, preset: ArchSpec, size: int) -> list[bool]:
@@ -132,18 +135,17 @@ def arithmetic(spec: ArchSpec, size: int) -> None:
         st.session_state["lab_arith_pos"] = 1
     pos = c[1].slider("Window position (step through)", 1, max(n_pos, 2), key="lab_arith_pos",
                       disabled=n_pos < 2)
-    left, right = st.columns([1, 1])
-    with left:
-        st.plotly_chart(plots_lab.arith_figure(draw, pos - 1), key="lab_arith_fig")
-        st.caption("Blue: input; grey: padding; red: rows the floor drops (no window reaches them)." +
-                   (f" Drawn with {draw.n} input rows instead of {real.n}: same kernel, stride, padding and "
-                    "leftover, so the same story." if shrunk else ""))
-    with right:
-        st.markdown(f"**{choice}**: input {real.n}, kernel {real.k}, stride {real.s}, padding {real.p}")
-        st.markdown("\n".join(f"- {line}" for line in real.steps()))
-        st.markdown(_markdown_table(conv_arith.padding_table(real, max_pad=real.k // 2 if choice.startswith("pool") else None)))
-        with st.expander("54 or 55? The course notes' puzzle", expanded=False):
-            st.markdown("\n".join(f"- {line}" for line in conv_arith.fifty_four_vs_55()))
+    st.plotly_chart(plots_lab.arith_figure(draw, pos - 1), key="lab_arith_fig")
+    st.caption("Blue: input; grey: padding; red: rows and columns no window reaches (the floor drops them)." +
+               (f" Drawn with {draw.n} input rows instead of {real.n}: same kernel, stride, padding and "
+                "leftover, so the same story." if shrunk else ""))
+    st.markdown(f"**{choice}**: input {real.n}, kernel {real.k}, stride {real.s}, padding {real.p}")
+    st.markdown("  \n".join(real.steps()))
+    st.markdown("**What padding really adds** (p rows on each side, 2p in total):")
+    st.markdown(_markdown_table(conv_arith.padding_table(real, max_pad=real.k // 2 if choice.startswith("pool")
+                                                                     else None)))
+    with st.expander("54 or 55? The course notes' puzzle", expanded=False):
+        st.markdown("\n".join(f"- {line}" for line in conv_arith.fifty_four_vs_55()))
 
 
 def _markdown_table(rows: list[dict[str, int | str]]) -> str:
