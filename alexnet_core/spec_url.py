@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import zlib
+from functools import lru_cache
 
 from dataclasses import asdict
 from typing import Any
@@ -48,6 +49,7 @@ def compact_dict(spec: ArchSpec) -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=512)  # specs are frozen and hashable; a rerun re-encodes the same spec
 def encode(spec: ArchSpec) -> str:
     text = json.dumps(compact_dict(spec), separators=(",", ":"), sort_keys=True)
     packed = zlib.compress(text.encode(), 9)

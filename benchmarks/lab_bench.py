@@ -25,23 +25,30 @@ def ms(xs: list[float]) -> str:
             f"max {max(xs) * 1000:.1f}, n={len(xs)})")
 
 
-def rerun_after_slider(rounds: int = 3) -> tuple[list[float], list[float]]:
-    """conv1's stride then padding through new values: every rerun is a new spec (table not cached)."""
+CPU: list[float] = []  # process CPU seconds per rerun (script thread + AppTest): what load cannot inflate
+
+
+def rerun_after_slider(rounds: int = 3, tab: str | None = None) -> tuple[list[float], list[float]]:
+    """conv1's stride then padding through new values: the first round's specs are new (table not cached)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "pages" / "layer_lab.py"), default_timeout=120)
     at.query_params["variant"] = "torchvision"
     at.query_params["size"] = "224"
     at.run()
+    if tab:
+        at.session_state["lab_tab"] = tab
+        at.run()
     fresh, seen = [], []
     for r in range(rounds):
         for key, values in (("lab_0_s", [2, 3, 5, 4]), ("lab_0_p", [0, 1, 3, 2])):
             for v in values:
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 at.slider(key=key).set_value(v).run()
                 (fresh if r == 0 else seen).append(time.perf_counter() - t)
+                CPU.append(time.process_time() - c)
                 assert not at.exception, at.exception
-                assert len(at.dataframe) >= 1
+                assert len(at.dataframe) >= 1 or tab
     return fresh, seen
 
 
@@ -67,7 +74,13 @@ def main() -> None:
     fresh, seen = rerun_after_slider()
     print(f"AppTest rerun after a conv1 slider change, new spec: {ms(fresh)}")
     print(f"AppTest rerun after a conv1 slider change, spec seen before: {ms(seen)}")
-    print(f"all reruns: {ms(fresh + seen)}")
+    print(f"all reruns (Network tab: metrics, flow plot, full table): {ms(fresh + seen)}")
+    print(f"  CPU time per rerun (process_time): {ms(CPU)}")
+    CPU.clear()
+    fresh, seen = rerun_after_slider(rounds=2, tab="Convolution arithmetic")
+    print(f"same, with the Convolution arithmetic tab open instead: {ms(fresh + seen)}")
+    print(f"  CPU time per rerun (process_time): {ms(CPU)}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     for name, xs in parts().items():
         print(f"{name}: {ms(xs)}")
 

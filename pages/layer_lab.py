@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from alexnet_core import budget, plots_lab
+from alexnet_core import budget
 from alexnet_core.shapes import ShapeError
 from ui import lab, lab_view, sidebar, state
 
@@ -38,7 +38,7 @@ with results:
                     st.error(result, icon=":material/block:")
                 else:
                     lab_view.metrics(result)
-                    st.plotly_chart(plots_lab.flow_figure(result), key="lab_flow")
+                    st.plotly_chart(lab_view.flow_figure(spec, cfg.size), key="lab_flow")
                     lab_view.table(result, preset, cfg.size)
     if arith.open:
         with arith:

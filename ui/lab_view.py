@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from alexnet_core import budget, conv_arith, fixes, plots_lab
@@ -17,17 +20,25 @@ MAX_UPLOAD = 64_000  # bytes: a spec is ~2 kB of JSON
 UPLOAD_MSG = "lab_upload_msg"
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
-def _summary(spec_json: str, size: int) -> Summary | str:
-    """The analytic table (or the budget refusal), cached by spec; ShapeError is raised, never cached."""
-    spec = ArchSpec.from_json(spec_json)
+@lru_cache(maxsize=512)
+def summary_or_problem(spec: ArchSpec, size: int) -> Summary | str:
+    """The analytic table or the budget refusal (str), cached by the (frozen, hashable) spec; ShapeError is
+    raised and never cached. Keyed by the object rather than its JSON: serialising costs more than the table."""
     problem = budget.memory_problem(spec, size)
     return problem if problem else analytic_summary(spec, size)
 
 
-def summary_or_problem(spec: ArchSpec, size: int) -> Summary | str:
-    """The table's summary, a budget refusal (str), or ShapeError."""
-    return _summary(spec.to_json(indent=None), size)
+@lru_cache(maxsize=512)
+def flow_figure(spec: ArchSpec, size: int) -> go.Figure:
+    """Shared across reruns and sessions; st.plotly_chart only reads it."""
+    result = summary_or_problem(spec, size)
+    assert not isinstance(result, str)
+    return plots_lab.flow_figure(result)
+
+
+@lru_cache(maxsize=512)
+def spec_json(spec: ArchSpec) -> str:
+    return spec.to_json()
 
 
 def _apply_fix(fix: fixes.Fix) -> None:
@@ -111,7 +122,7 @@ def _on_upload() -> None:
 
 
 def spec_files(spec: ArchSpec) -> None:
-    st.download_button("Download spec JSON", spec.to_json(), file_name="alexnet_spec.json", mime="application/json",
+    st.download_button("Download spec JSON", spec_json(spec), file_name="alexnet_spec.json", mime="application/json",
                        icon=":material/download:", on_click="ignore", key="lab_download")
     st.file_uploader("Upload a spec JSON", type=["json"], key="lab_upload", on_change=_on_upload,
                      help=f"at most {MAX_UPLOAD // 1000} kB; validated field by field")

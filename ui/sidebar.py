@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import streamlit as st
 
 from alexnet_core import variants
 from alexnet_core.shapes import describe_range, valid_range
+from alexnet_core.spec import ArchSpec
 from alexnet_core.spec_io import LIMITS
 from ui import nav, state
 from ui.state import KEYS
@@ -37,8 +40,13 @@ def render() -> None:
         c1.number_input("In-channels", *LIMITS["in_channels"], step=1, key=KEYS["in_ch"], on_change=state.sync, args=("in_ch",))
         c2.number_input("Classes", *LIMITS["num_classes"], step=1, key=KEYS["classes"],
                          on_change=state.sync, args=("classes",))
-        st.caption(f"This spec {describe_range(valid_range(state.current_spec()))}.")
+        st.caption(f"This spec {_range_text(state.current_spec())}.")
     state.mirror_to_url()
+
+
+@lru_cache(maxsize=256)
+def _range_text(spec: ArchSpec) -> str:
+    return describe_range(valid_range(spec))
 
 
 def page_setup() -> state.Config:
