@@ -174,3 +174,14 @@ def test_block_picker_shows_that_blocks_controls(choice):
     at.run()
     keys = {w.key for w in at.number_input}
     assert ("lab_nhidden" in keys) if choice == "classifier" else ("lab_2_out" in keys)
+
+
+def test_sidebar_channels_apply_to_the_edited_spec():
+    at = lab()
+    at.number_input(key="lab_0_out").set_value(32).run()
+    at.number_input(key="sb_in_ch").set_value(1).run()
+    spec = url_spec(at)
+    assert spec is not None and spec.in_channels == 1 and spec.convs[0].out_channels == 32
+    df = table(at)
+    assert df["params"].iloc[0] == 32 * 1 * 11 * 11 + 32
+    assert list(df["output"]) == real_outputs(spec, 224)

@@ -63,3 +63,11 @@ def test_slider_changes_table_and_url_and_the_url_reopens_the_network():
         harness.wait_idle(page)
         harness.screenshot(page, "layer_lab_arithmetic")
         assert page.locator("[data-testid='stException']").count() == 0
+
+        # The edited spec is the session's spec: the Compare page offers it next to the presets.
+        page.locator("[data-testid='stSidebar'] a").filter(has_text="Compare").click()
+        page.wait_for_selector("[data-testid='stDataFrame']")
+        harness.wait_idle(page)
+        wait_cell(page, "paper2012")
+        harness.screenshot(page, "compare_default")
+        assert page.locator("[data-testid='stException']").count() == 0
