@@ -37,6 +37,11 @@ def flow_figure(spec: ArchSpec, size: int) -> go.Figure:
 
 
 @lru_cache(maxsize=512)
+def arith_figure(a: conv_arith.Arith, position: int) -> go.Figure:
+    return plots_lab.arith_figure(a, position)
+
+
+@lru_cache(maxsize=512)
 def spec_json(spec: ArchSpec) -> str:
     return spec.to_json()
 
@@ -146,7 +151,7 @@ def arithmetic(spec: ArchSpec, size: int) -> None:
         st.session_state["lab_arith_pos"] = 1
     pos = c[1].slider("Window position (step through)", 1, max(n_pos, 2), key="lab_arith_pos",
                       disabled=n_pos < 2)
-    st.plotly_chart(plots_lab.arith_figure(draw, pos - 1), key="lab_arith_fig")
+    st.plotly_chart(arith_figure(draw, pos - 1), key="lab_arith_fig")
     st.caption("Blue: input; grey: padding; red: rows and columns no window reaches (the floor drops them)." +
                (f" Drawn with {draw.n} input rows instead of {real.n}: same kernel, stride, padding and "
                 "leftover, so the same story." if shrunk else ""))
