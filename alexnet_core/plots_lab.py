@@ -9,7 +9,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from alexnet_core.conv_arith import Arith
-from alexnet_core.plan import Kind
 from alexnet_core.summary import Summary
 
 SIZE_COLOUR = "#4C78A8"
@@ -83,7 +82,3 @@ def compare_figure(names: list[str], summaries: list[Summary], quantity: str = "
     layout = dict(barmode="group", height=360, margin=dict(l=10, r=10, t=40, b=10),
                   title=dict(text=f"{title} per layer", font=dict(size=14)), legend=dict(orientation="h", y=-0.15))
     return go.Figure(data=data, layout=layout)
-
-
-def spatial_kinds() -> tuple[Kind, ...]:
-    return (Kind.CONV, Kind.POOL)
