@@ -185,3 +185,11 @@ def test_sidebar_channels_apply_to_the_edited_spec():
     df = table(at)
     assert df["params"].iloc[0] == 32 * 1 * 11 * 11 + 32
     assert list(df["output"]) == real_outputs(spec, 224)
+
+
+@pytest.mark.parametrize("vid", [v.id for v in variants.list_variants()])
+def test_every_preset_opens_in_the_lab_with_a_real_table(vid):
+    v = variants.get(vid)
+    at = lab({"variant": vid})
+    assert list(table(at)["output"]) == real_outputs(v.spec, v.input_size)
+    assert url_spec(at) is None and "Reset" in at.button(key="lab_reset").label

@@ -55,15 +55,14 @@ def _apply_fix(fix: fixes.Fix) -> None:
 
 
 def show_collapse(spec: ArchSpec, size: int, err: ShapeError) -> None:
-    st.error(f"**{err.layer} collapses.** {err}", icon=":material/error:")
+    text = str(err)
+    st.error(f"**{err.layer} collapses.** {text[:1].upper()}{text[1:]}", icon=":material/error:")
     found = fixes.suggest(spec, size, err)
     if not found:
         st.info("No single change fixes this; reset to the preset.")
     st.markdown("**Fixes** (each one checked; click to apply):")
-    cols = st.columns(min(len(found), 3) or 1)
     for j, fix in enumerate(found):
-        cols[j % len(cols)].button(fix.text, key=f"lab_fix_{j}", on_click=_apply_fix, args=(fix,),
-                                   icon=":material/build:")
+        st.button(fix.text, key=f"lab_fix_{j}", on_click=_apply_fix, args=(fix,), icon=":material/build:")
 
 
 def metrics(summary: Summary) -> None:
