@@ -44,3 +44,17 @@ def test_one_spec_is_not_a_comparison_and_common_size_reports_problems():
     at.toggle(key="cmp_own_size").set_value(False).run()
     assert not at.exception
     assert any("227–258" in w.value for w in at.warning)
+
+
+def test_compare_deep_link_picks_the_specs():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "pages" / "compare.py"), default_timeout=120)
+    at.query_params["cmp"] = ["d2l", "kaiming", "<script>"]
+    at.run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["spec"]) == ["d2l", "kaiming"]
+    d2l = at.dataframe[0].value.set_index("spec").loc["d2l", "parameters"]
+    assert d2l == count_params(build_model(variants.get("d2l").spec, device="meta"))
