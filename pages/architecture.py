@@ -13,7 +13,7 @@ spec = state.current_spec()
 variant = variants.get(cfg.variant)
 
 st.title("Architecture")
-st.caption(f"**{variant.title}** at {cfg.in_channels}×{cfg.size}×{cfg.size} — {variant.note}")
+st.caption(f"**{state.spec_label()}** at {spec.in_channels}×{cfg.size}×{cfg.size} — {variant.note}")
 
 try:
     summary = cache.summary(spec, cfg.size)

@@ -1,11 +1,14 @@
-"""The shared sidebar: variant, input size, input channels, classes."""
+"""The shared sidebar: variant, input size, input channels, classes, and whether the spec is edited."""
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import streamlit as st
 
 from alexnet_core import variants
 from alexnet_core.shapes import describe_range, valid_range
+from alexnet_core.spec import ArchSpec
 from alexnet_core.spec_io import LIMITS
 from ui import nav, state
 from ui.state import KEYS
@@ -24,7 +27,12 @@ def render() -> None:
             args=("variant",),
         )
         v = variants.get(state.config().variant)
+        if state.is_edited():
+            st.markdown(f"**{state.spec_label()}**: changed in the Layer Lab")
         st.caption(v.note)
+        problem = st.session_state.pop("url_problem", None)
+        if problem:
+            st.warning(problem, icon=":material/link_off:")
         st.number_input("Input size (px, square)", 1, state.MAX_SIDE, step=1, key=KEYS["size"],
                         on_change=state.sync, args=("size",),
                         help="Height and width of the input image.")
@@ -32,8 +40,13 @@ def render() -> None:
         c1.number_input("In-channels", *LIMITS["in_channels"], step=1, key=KEYS["in_ch"], on_change=state.sync, args=("in_ch",))
         c2.number_input("Classes", *LIMITS["num_classes"], step=1, key=KEYS["classes"],
                          on_change=state.sync, args=("classes",))
-        st.caption(f"This spec {describe_range(valid_range(state.current_spec()))}.")
+        st.caption(f"This spec {_range_text(state.current_spec())}.")
     state.mirror_to_url()
+
+
+@lru_cache(maxsize=256)
+def _range_text(spec: ArchSpec) -> str:
+    return describe_range(valid_range(spec))
 
 
 def page_setup() -> state.Config:

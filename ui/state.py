@@ -1,21 +1,24 @@
-"""The sidebar's configuration: session state is the truth, the URL mirrors it.
+"""The session's configuration and its spec: session state is the truth, the URL mirrors it.
 
-Every page calls ``ensure_state()`` first, because a deep link can run a page
-file without ``app.py`` (see DESIGN.md): nothing may assume app.py ran.
+``cfg`` holds the sidebar's values plus ``edit``: the Layer Lab's edited spec (an
+ArchSpec) or None while the preset is used unchanged. Every page calls
+``sidebar.page_setup()`` first, because a deep link can run a page file without
+``app.py`` (see DESIGN.md): nothing may assume app.py ran.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
-from alexnet_core import variants
+from alexnet_core import spec_url, variants
 from alexnet_core.spec import ArchSpec, SpecError
 from alexnet_core.spec_io import LIMITS, with_io
 
 DEFAULT_VARIANT = "torchvision"
 MAX_SIDE = 2048
+EDITED_NAME = "custom"  # shape errors then say "this network", not "the torchvision preset"
 KEYS = {"variant": "sb_variant", "size": "sb_size", "in_ch": "sb_in_ch", "classes": "sb_classes"}
 
 
@@ -36,7 +39,7 @@ def _int_param(raw: str | None, lo: int, hi: int) -> int | None:
 
 
 def ensure_state() -> None:
-    """First run of a session: take the configuration from the URL, else the defaults."""
+    """First run of a session: take the configuration (and an edited spec) from the URL, else the defaults."""
     ss = st.session_state
     if "cfg" in ss:
         return
@@ -44,12 +47,22 @@ def ensure_state() -> None:
     vid = qp.get("variant")
     vid = vid if vid in variants.ids() else DEFAULT_VARIANT
     v = variants.get(vid)
-    ss["cfg"] = {
+    cfg = {
         "variant": vid,
         "size": _int_param(qp.get("size"), 1, MAX_SIDE) or v.input_size,
         "in_ch": _int_param(qp.get("in_ch"), *LIMITS["in_channels"]) or v.in_channels,
         "classes": _int_param(qp.get("classes"), *LIMITS["num_classes"]) or v.num_classes,
+        "edit": None,
     }
+    token = qp.get("spec")
+    if token:
+        try:
+            edit = spec_url.decode(token)
+        except SpecError as err:
+            ss["url_problem"] = f"The link's spec was not loaded ({err}); showing the {v.title} preset."
+        else:
+            cfg.update(edit=replace(edit, name=EDITED_NAME), in_ch=edit.in_channels, classes=edit.num_classes)
+    ss["cfg"] = cfg
 
 
 def seed_widgets() -> None:
@@ -63,10 +76,19 @@ def seed_widgets() -> None:
 
 def sync(name: str) -> None:
     """on_change: copy one widget's value into the persistent configuration."""
-    st.session_state["cfg"][name] = st.session_state[KEYS[name]]
-    if name == "variant":  # a new preset brings its own input size, channels and classes
-        v = variants.get(st.session_state["cfg"]["variant"])
-        st.session_state["cfg"].update(size=v.input_size, in_ch=v.in_channels, classes=v.num_classes)
+    cfg = st.session_state["cfg"]
+    cfg[name] = st.session_state[KEYS[name]]
+    if name == "variant":  # a new preset brings its own input size, channels and classes; edits start over
+        reset_to_preset()
+    elif name in ("in_ch", "classes") and cfg.get("edit") is not None:
+        _apply_io()
+
+
+def reset_to_preset() -> None:
+    """Back to the chosen preset exactly: its spec, input size, channels and classes."""
+    cfg = st.session_state["cfg"]
+    v = variants.get(cfg["variant"])
+    cfg.update(size=v.input_size, in_ch=v.in_channels, classes=v.num_classes, edit=None)
 
 
 def config() -> Config:
@@ -75,20 +97,58 @@ def config() -> Config:
     return Config(c["variant"], int(c["size"]), int(c["in_ch"]), int(c["classes"]))
 
 
-def current_spec() -> ArchSpec:
-    """The preset with the sidebar's channels and classes (always valid: widgets are bounded)."""
-    cfg = config()
-    spec = variants.get(cfg.variant).spec
+def preset_spec() -> ArchSpec:
+    """The chosen preset, untouched: what the Lab highlights differences from."""
+    return variants.get(config().variant).spec
+
+
+def _with_io(spec: ArchSpec, cfg: Config) -> ArchSpec:
     try:
         return with_io(spec, in_channels=cfg.in_channels, num_classes=cfg.num_classes)
     except SpecError:
         return spec  # e.g. a grouped conv1 that the chosen channels do not divide
 
 
+def _apply_io() -> None:
+    edit = st.session_state["cfg"]["edit"]
+    set_spec(_with_io(edit, config()))
+
+
+def is_edited() -> bool:
+    ensure_state()
+    return st.session_state["cfg"].get("edit") is not None
+
+
+def current_spec() -> ArchSpec:
+    """The Layer Lab's edited spec when one is active, else the preset with the sidebar's channels and classes."""
+    cfg = config()
+    edit = st.session_state["cfg"].get("edit")
+    return edit if edit is not None else _with_io(variants.get(cfg.variant).spec, cfg)
+
+
+def set_spec(spec: ArchSpec) -> None:
+    """Make ``spec`` the session's spec (from a Lab edit, an upload or a fix); a spec equal to the
+    preset with the sidebar's channels and classes is stored as 'no edit', which keeps URLs short."""
+    cfg = st.session_state["cfg"]
+    cfg.update(in_ch=spec.in_channels, classes=spec.num_classes)
+    preset = _with_io(variants.get(cfg["variant"]).spec, config())
+    same = replace(spec, name=preset.name) == preset
+    cfg["edit"] = None if same else replace(spec, name=EDITED_NAME)
+
+
+def set_size(size: int) -> None:
+    st.session_state["cfg"]["size"] = max(1, min(MAX_SIDE, int(size)))
+
+
 def mirror_to_url() -> None:
     cfg = config()
     wanted = {"variant": cfg.variant, "size": str(cfg.size), "in_ch": str(cfg.in_channels),
               "classes": str(cfg.num_classes)}
+    edit = st.session_state["cfg"].get("edit")
+    if edit is not None:
+        wanted["spec"] = spec_url.encode(edit)
+    elif "spec" in st.query_params:
+        del st.query_params["spec"]
     for key, value in wanted.items():
         if st.query_params.get(key) != value:
             st.query_params[key] = value
@@ -96,5 +156,5 @@ def mirror_to_url() -> None:
 
 def spec_label() -> str:
     """A short name for ``current_spec()`` that pages show next to their results."""
-    cfg = config()
-    return variants.get(cfg.variant).title
+    title = variants.get(config().variant).title
+    return f"✎ Edited (from {title})" if is_edited() else title

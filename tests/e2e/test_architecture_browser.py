@@ -20,6 +20,9 @@ def test_deep_link_then_change_variant():
         harness.wait_idle(page)
         page.wait_for_function(
             "() => document.querySelector(\"[data-testid='stMetricValue']\")?.innerText === '61,100,840'")
+        # The grid's accessibility table (its td cells) can arrive a moment after the canvas: wait for it.
+        page.wait_for_function(
+            "() => [...document.querySelectorAll(\"[data-testid='stDataFrame'] td\")].some(td => td.innerText === 'conv1')")
         cells = grid_text(page)
         assert "conv1" in cells and "64×55×55" in cells and "lrn1" not in cells
 

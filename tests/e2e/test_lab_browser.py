@@ -1,0 +1,73 @@
+"""A real browser on the Layer Lab: deep link on a fresh server, move a slider, see the table and the URL
+change, reopen the URL in a new session and get the same network."""
+
+import pytest
+
+from tests.e2e import harness
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not harness.browser_available(), reason="needs Debian chromium + playwright")]
+
+
+def grid_text(page) -> str:
+    return " ".join(page.locator("[data-testid='stDataFrame'] td").all_text_contents())
+
+
+def wait_cell(page, text: str) -> None:
+    page.wait_for_function(
+        "t => [...document.querySelectorAll(\"[data-testid='stDataFrame'] td\")].some(td => td.innerText === t)",
+        arg=text)
+
+
+def test_slider_changes_table_and_url_and_the_url_reopens_the_network():
+    with harness.streamlit_server() as url, harness.browser_page() as page:
+        page.goto(f"{url}/layer_lab?variant=torchvision&size=224")  # deep link on a fresh server
+        page.wait_for_selector("[data-testid='stDataFrame']")
+        harness.wait_idle(page)
+        wait_cell(page, "64×55×55")
+        assert "spec=" not in page.url
+
+        stride = page.locator("[data-testid='stSlider']").filter(has_text="stride").first
+        value_input = stride.locator("input[type='range']")
+        assert value_input.get_attribute("aria-valuetext") == "4"
+        thumb = stride.locator("[data-testid='stSliderThumbValue']").locator("xpath=..").bounding_box()
+        track = stride.locator("[data-orientation='horizontal'][style*='relative']").bounding_box()
+        step_px = track["width"] / 15  # values 1..16
+        x, y = thumb["x"] + thumb["width"] / 2, thumb["y"] + thumb["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x - 1.2 * step_px, y, steps=10)  # drag the thumb about one step left
+        page.mouse.up()
+        page.wait_for_function("() => window.location.search.includes('spec=v1.')")
+        harness.wait_idle(page)
+        value = int(value_input.get_attribute("aria-valuetext"))
+        assert value < 4
+        side = (224 + 4 - 11) // value + 1
+        wait_cell(page, f"64×{side}×{side}")
+        assert "✎" in grid_text(page)
+        assert page.locator("[data-testid='stException']").count() == 0
+        harness.screenshot(page, "layer_lab_after_drag")
+        link = page.url
+
+        page.goto("about:blank")
+        page.goto(link)  # a new session from the URL alone
+        page.wait_for_selector("[data-testid='stDataFrame']")
+        harness.wait_idle(page)
+        wait_cell(page, f"64×{side}×{side}")
+        assert page.locator("[data-testid='stSlider']").filter(has_text="stride").first.locator(
+            "input[type='range']").get_attribute("aria-valuetext") == str(value)
+        assert "✎ Edited (from torchvision)" in page.locator("[data-testid='stMain']").inner_text()
+
+        page.get_by_role("tab", name="Convolution arithmetic").click()
+        page.wait_for_selector("text=Padding adds")
+        harness.wait_idle(page)
+        harness.screenshot(page, "layer_lab_arithmetic")
+        assert page.locator("[data-testid='stException']").count() == 0
+
+        # The edited spec is the session's spec: the Compare page offers it next to the presets.
+        page.locator("[data-testid='stSidebar'] a").filter(has_text="Compare").click()
+        page.wait_for_selector("[data-testid='stDataFrame']")
+        harness.wait_idle(page)
+        wait_cell(page, "paper2012")
+        harness.screenshot(page, "compare_default")
+        assert page.locator("[data-testid='stException']").count() == 0

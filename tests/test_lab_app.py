@@ -1,0 +1,195 @@
+"""AppTest: the Layer Lab page. Every table is checked against a real forward pass (on the meta device:
+real torch shape rules, no weights allocated)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from alexnet_core import spec_url, variants
+from alexnet_core.build import build_model
+from alexnet_core.spec import ArchSpec
+from tests.helpers import app_test, forward_shapes
+
+LAB = "pages/layer_lab.py"
+
+
+def lab(query: dict[str, str] | None = None):
+    at = app_test(LAB, query)
+    assert not at.exception, at.exception
+    return at
+
+
+def table(at):
+    assert not at.exception, at.exception
+    return at.dataframe[0].value
+
+
+def url_spec(at) -> ArchSpec | None:
+    token = at.query_params.get("spec")
+    token = token[0] if isinstance(token, list) else token
+    return spec_url.decode(token) if token else None
+
+
+def real_outputs(spec: ArchSpec, size: int) -> list[str]:
+    model = build_model(spec, device="meta")
+    shapes = forward_shapes(model, torch.zeros(1, spec.in_channels, size, size, device="meta"))
+    return ["×".join(map(str, s)) for _, s in shapes]
+
+
+def test_slider_changes_the_table_the_url_and_the_highlight():
+    at = lab()
+    before = table(at)
+    assert before["output"].iloc[0] == "64×55×55" and set(before["Δ"]) == {""}
+    assert "spec" not in at.query_params
+    at.slider(key="lab_0_s").set_value(2).run()
+    df = table(at)
+    spec = url_spec(at)
+    assert spec is not None and spec.convs[0].stride == 2
+    assert list(df["output"]) == real_outputs(spec, 224)
+    assert df["output"].iloc[0] == "64×109×109" and df["Δ"].iloc[0] == "✎"
+    assert df["params"].sum() == before["params"].sum()  # the adaptive pool keeps fc6 at 256·6·6 ...
+    assert df["mult-adds"].sum() > before["mult-adds"].sum()  # ... but every conv slides over 4× more positions
+    assert "✎ Edited (from torchvision)" in at.caption[0].value
+    assert any("✎" in (s.label or "") for s in at.slider) or "✎" in at.slider(key="lab_0_s").label
+
+
+def test_reset_returns_to_the_preset():
+    at = lab()
+    at.slider(key="lab_0_p").set_value(0).run()
+    at.number_input(key="lab_0_out").set_value(32).run()
+    assert table(at)["output"].iloc[0] == "32×54×54"
+    at.button(key="lab_reset").click().run()
+    df = table(at)
+    assert list(df["output"]) == real_outputs(variants.get("torchvision").spec, 224)
+    assert "spec" not in at.query_params and set(df["Δ"]) == {""}
+    assert at.slider(key="lab_0_p").value == 2
+
+
+def test_invalid_setting_shows_layer_size_and_fix_and_page_stays_usable():
+    at = lab()
+    at.slider(key="lab_0_s").set_value(16).run()
+    assert not at.exception and len(at.dataframe) == 0
+    err = at.error[0].value
+    assert "pool5 collapses" in err and "at 224 px" in err
+    fix_buttons = [b for b in at.button if (b.key or "").startswith("lab_fix_")]
+    assert any("stride" in b.label for b in fix_buttons) and any("input" in b.label for b in fix_buttons)
+    at.slider(key="lab_0_k").set_value(5).run()  # other controls still work while broken
+    assert not at.exception
+    stride_fix = next(b for b in at.button if (b.key or "").startswith("lab_fix_") and "stride" in b.label)
+    stride_fix.click().run()
+    df = table(at)
+    spec = url_spec(at)
+    assert spec is not None and spec.convs[0].kernel == 5
+    assert list(df["output"]) == real_outputs(spec, 224)
+
+
+def test_groups_that_do_not_divide_are_refused_with_a_hint():
+    at = lab()
+    at.session_state["lab_block_choice"] = "conv2"
+    at.run()
+    at.number_input(key="lab_1_g").set_value(5).run()
+    assert "Not applied" in at.warning[0].value and "groups" in at.warning[0].value
+    assert url_spec(at) is None and table(at)["groups"].iloc[3] == "1"
+
+
+def test_budget_refuses_an_absurd_classifier():
+    at = lab()
+    at.session_state["lab_block_choice"] = "classifier"
+    at.run()
+    at.number_input(key="lab_nhidden").set_value(3).run()
+    for j in range(3):
+        at.number_input(key=f"lab_h{j}").set_value(16384).run()
+    assert any("refused" in w.value and "budget" in w.value for w in at.warning)
+    spec = url_spec(at)
+    assert spec is not None and spec.classifier.hidden.count(16384) == 2
+    assert list(table(at)["output"]) == real_outputs(spec, 224)
+
+
+def test_add_and_remove_a_block():
+    at = lab()
+    at.button(key="lab_add").click().run()
+    df = table(at)
+    assert "conv6" in list(df["layer"]) and list(df["output"]) == real_outputs(url_spec(at), 224)
+    at.button(key="lab_rm_5").click().run()
+    assert "conv6" not in list(table(at)["layer"]) and url_spec(at) is None
+
+
+def test_upload_valid_and_hostile_specs():
+    at = lab()
+    good = variants.get("d2l").spec
+    at.file_uploader(key="lab_upload").set_value(("d2l.json", good.to_json().encode(), "application/json")).run()
+    spec = url_spec(at)
+    assert spec is not None and spec.convs == good.convs and spec.feature_size == (5, 5)
+    assert list(table(at)["output"]) == real_outputs(spec, 224)
+    hostile = good.to_dict() | {"convs": [{"out_channels": 96, "kernel": "11; rm -rf /"}]}
+    at.file_uploader(key="lab_upload").set_value(("bad.json", json.dumps(hostile).encode(), "application/json")).run()
+    assert not at.exception
+    assert any("convs[0].kernel" in e.value for e in at.error)
+    assert url_spec(at).convs == good.convs  # untouched
+    at.file_uploader(key="lab_upload").set_value(("big.json", b"{" + b" " * 70_000 + b"}", "application/json")).run()
+    assert any("cap" in e.value for e in at.error) and url_spec(at).convs == good.convs
+
+
+def test_deep_link_reopens_the_same_network_and_a_bad_link_falls_back():
+    base = variants.get("torchvision").spec
+    spec = base.with_(convs=(base.convs[0].__class__(48, 7, 2, 3),) + base.convs[1:], name="custom")
+    at = lab({"variant": "torchvision", "size": "160", "spec": spec_url.encode(spec)})
+    assert list(table(at)["output"]) == real_outputs(spec, 160)
+    assert url_spec(at) == spec
+    at = lab({"variant": "torchvision", "spec": "v1.garbage!!"})
+    assert "not loaded" in at.warning[0].value
+    assert list(table(at)["output"]) == real_outputs(base, 224)
+
+
+def test_edited_spec_is_what_the_architecture_page_uses():
+    at = app_test("app.py")
+    at.switch_page("pages/layer_lab.py").run()
+    at.slider(key="lab_0_s").set_value(2).run()
+    at.switch_page("pages/architecture.py").run()
+    assert not at.exception
+    assert at.dataframe[0].value["output"].iloc[0] == "64×109×109"
+    assert "✎ Edited" in at.caption[0].value
+
+
+def test_conv_arithmetic_tab_answers_54_vs_55():
+    at = lab()
+    at.slider(key="lab_0_p").set_value(0).run()
+    at.session_state["lab_tab"] = "Convolution arithmetic"
+    at.run()
+    text = "\n".join(m.value for m in at.markdown)
+    assert "= 54." in text and "2·0 = 0 in total" in text and "4 in total" in text
+    at.slider(key="lab_arith_pos").set_value(3).run()
+    assert not at.exception
+    at.selectbox(key="lab_arith_layer").set_value("pool1").run()
+    assert "**pool1**: input 54" in "\n".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("choice", ["classifier", "conv3"])
+def test_block_picker_shows_that_blocks_controls(choice):
+    at = lab()
+    at.session_state["lab_block_choice"] = choice
+    at.run()
+    keys = {w.key for w in at.number_input}
+    assert ("lab_nhidden" in keys) if choice == "classifier" else ("lab_2_out" in keys)
+
+
+def test_sidebar_channels_apply_to_the_edited_spec():
+    at = lab()
+    at.number_input(key="lab_0_out").set_value(32).run()
+    at.number_input(key="sb_in_ch").set_value(1).run()
+    spec = url_spec(at)
+    assert spec is not None and spec.in_channels == 1 and spec.convs[0].out_channels == 32
+    df = table(at)
+    assert df["params"].iloc[0] == 32 * 1 * 11 * 11 + 32
+    assert list(df["output"]) == real_outputs(spec, 224)
+
+
+@pytest.mark.parametrize("vid", [v.id for v in variants.list_variants()])
+def test_every_preset_opens_in_the_lab_with_a_real_table(vid):
+    v = variants.get(vid)
+    at = lab({"variant": vid})
+    assert list(table(at)["output"]) == real_outputs(v.spec, v.input_size)
+    assert url_spec(at) is None and "Reset" in at.button(key="lab_reset").label
