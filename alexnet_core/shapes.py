@@ -77,13 +77,14 @@ def _final_sides(plan: list[Step], n: int) -> tuple[int, str | None]:
 def valid_range(spec: ArchSpec) -> tuple[int, int | None] | None:
     """Smallest and largest input side the spec accepts (None: no upper bound; whole None: none)."""
     plan = [s for s in layer_plan(spec) if s.section == "features"]
-    target = spec.feature_size
+    fh, fw = spec.feature_size
+    need = math.isqrt(fh * fw)  # a square input ends square: its side squared must equal fh·fw
 
     def ok_low(n: int) -> bool:
         side, broken = _final_sides(plan, n)
         if broken:
             return False
-        return spec.adaptive_pool or side >= min(target)
+        return spec.adaptive_pool or side >= need
 
     lo = _first_true(ok_low, 1, MAX_INPUT)
     if lo is None:
@@ -91,7 +92,7 @@ def valid_range(spec: ArchSpec) -> tuple[int, int | None] | None:
     if spec.adaptive_pool:
         return lo, None
     side, _ = _final_sides(plan, lo)
-    if side not in target:  # jumps straight past the size the classifier expects
+    if side * side != fh * fw:  # jumps straight past the size the classifier expects
         return None
     hi = _first_true(lambda n: _final_sides(plan, n)[0] > side, lo, MAX_INPUT)
     return lo, (hi - 1 if hi is not None else MAX_INPUT)
@@ -148,7 +149,8 @@ def trace(spec: ArchSpec, height: int, width: int | None = None) -> list[LayerSh
             h, w = oh, ow
             last_spatial = step.label
         elif step.kind is Kind.FLATTEN:
-            if (h, w) != spec.feature_size:
+            fh, fw = spec.feature_size
+            if h * w != fh * fw:  # PyTorch only needs the flattened length to match (1×4 feeds a 2×2 head)
                 raise _mismatch(spec, last_spatial, (h, w), (height, width))
             flat = c * h * w
         elif step.kind is Kind.LINEAR:

@@ -6,14 +6,10 @@ same when a deep link runs a page file without app.py (see DESIGN.md's trap).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-ROOT = Path(__file__).resolve().parents[1]
-
 # (file, title, icon): the first is the default page.
-_ALL_PAGES: list[tuple[str, str, str]] = [
+PAGES: list[tuple[str, str, str]] = [
     ("pages/architecture.py", "Architecture", ":material/account_tree:"),
     ("pages/layer_lab.py", "Layer Lab", ":material/tune:"),
     ("pages/compare.py", "Compare", ":material/compare_arrows:"),
@@ -21,8 +17,6 @@ _ALL_PAGES: list[tuple[str, str, str]] = [
     ("pages/training.py", "Training", ":material/model_training:"),
     ("pages/export.py", "ONNX export", ":material/output:"),
 ]
-# Pages are added one issue at a time; list only those whose file is in this checkout.
-PAGES = [p for p in _ALL_PAGES if (ROOT / p[0]).is_file()]
 
 
 def render_links() -> None:

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
 
 from alexnet_core.spec import SpecError
 
 # Each module defines add_commands(subparsers); a handler returns an exit code.
-_ALL_MODULES = ["alexnet_core.cli.info", "alexnet_core.cli.train", "alexnet_core.cli.export"]
-# Command groups arrive one issue at a time; use those present in this checkout.
-COMMAND_MODULES = [m for m in _ALL_MODULES if importlib.util.find_spec(m) is not None]
+COMMAND_MODULES = ["alexnet_core.cli.info", "alexnet_core.cli.train", "alexnet_core.cli.export"]
 
 
 class CliError(Exception):
