@@ -23,3 +23,11 @@ def fmt_bytes(n: int | float) -> str:
 
 def fmt_shape(shape: Sequence[int]) -> str:
     return "×".join(str(int(d)) for d in shape)
+
+
+def fmt_short(n: int | float) -> str:
+    """Three significant figures, for metric tiles in narrow columns (714,682,664 -> 715M)."""
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.3g}{unit}"
+    return f"{n:g}"

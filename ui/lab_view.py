@@ -10,7 +10,7 @@ import streamlit as st
 
 from alexnet_core import budget, conv_arith, fixes, plots_lab
 from alexnet_core.analytic import analytic_summary
-from alexnet_core.format import fmt_bytes, fmt_count
+from alexnet_core.format import fmt_bytes, fmt_short
 from alexnet_core.shapes import ShapeError
 from alexnet_core.spec import ArchSpec, SpecError
 from alexnet_core.summary import Summary
@@ -68,8 +68,8 @@ def show_collapse(spec: ArchSpec, size: int, err: ShapeError) -> None:
 def metrics(summary: Summary) -> None:
     spatial = [r for r in summary.layers if len(r.output_shape) == 4]
     c = st.columns(4)
-    c[0].metric("Parameters", fmt_count(summary.total_params), help=f"{summary.total_params:,}")
-    c[1].metric("Mult-adds per image", fmt_count(summary.mult_adds), help=f"{summary.mult_adds:,}")
+    c[0].metric("Parameters", fmt_short(summary.total_params), help=f"{summary.total_params:,}")
+    c[1].metric("Mult-adds", fmt_short(summary.mult_adds), help=f"{summary.mult_adds:,}")
     c[2].metric("Receptive field", f"{spatial[-1].receptive_field} px" if spatial else "—")
     c[3].metric("Memory", f"{(summary.param_bytes + summary.activation_bytes) / 1e6:,.0f} MB",
                 help=f"{fmt_bytes(summary.param_bytes)} parameters + {fmt_bytes(summary.activation_bytes)} "
