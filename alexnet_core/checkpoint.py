@@ -15,6 +15,7 @@ from torch import nn
 from alexnet_core.spec import ArchSpec
 
 FORMAT = 1
+RESUME_FILE = "resume.pt"  # a training run's optimiser state beside its model.pt: not a model checkpoint
 MAX_CHECKPOINT_BYTES = 600 * 1024 * 1024  # an fp32 AlexNet is ~250 MB; refuse anything absurd
 
 
@@ -46,3 +47,10 @@ def load_checkpoint(path: Path) -> tuple[ArchSpec, dict[str, torch.Tensor], dict
         raise CheckpointError(f"{path.name} is not an AlexNet Explorer checkpoint")
     spec = ArchSpec.from_dict(payload["spec"])
     return spec, payload["state_dict"], payload.get("meta", {})
+
+
+def list_checkpoints(base: Path, limit: int = 50) -> list[str]:
+    """Model checkpoints (.pt/.pth) under ``base``, relative to it, newest first; resume files skipped."""
+    found = [p for p in base.rglob("*") if p.suffix in (".pt", ".pth") and p.name != RESUME_FILE and p.is_file()]
+    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    return [str(p.relative_to(base)) for p in found[:limit]]

@@ -26,13 +26,13 @@ from torch import nn
 
 from alexnet_core import paths, shapes
 from alexnet_core.build import AlexNet, build_model
-from alexnet_core.checkpoint import CheckpointError, load_checkpoint
+from alexnet_core.checkpoint import CheckpointError, list_checkpoints as _list_checkpoints, load_checkpoint
+from alexnet_core.weights import cache_path as weights_cache_path
 from alexnet_core.spec import ArchSpec
 
 MIN_OPSET, MAX_OPSET, DEFAULT_OPSET = 9, 20, 17  # the TorchScript exporter's range (LRN, Gemm...)
 INPUT, OUTPUT = "input", "output"
 META_PREFIX = "alexnet_explorer."
-TORCHVISION_WEIGHTS = "alexnet-owt-7be5be79.pth"  # torchvision's IMAGENET1K_V1 file name
 
 
 class ExportError(ValueError):
@@ -68,15 +68,12 @@ class Exported:
 
 def list_checkpoints() -> list[str]:
     """Checkpoint files under runs_dir(), as paths relative to it, newest first."""
-    base = paths.runs_dir()
-    found = [p for p in base.rglob("*") if p.suffix in (".pt", ".pth") and p.is_file()]
-    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    return [str(p.relative_to(base)) for p in found]
+    return _list_checkpoints(paths.runs_dir())
 
 
 def pretrained_path() -> Path:
     """Where torchvision caches its AlexNet weights (TORCH_HOME honoured); never downloaded here."""
-    return Path(torch.hub.get_dir()) / "checkpoints" / TORCHVISION_WEIGHTS
+    return weights_cache_path()
 
 
 def load_model(spec: ArchSpec, weights: Weights) -> tuple[ArchSpec, AlexNet]:

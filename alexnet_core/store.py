@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from alexnet_core.checkpoint import RESUME_FILE
 from alexnet_core.paths import runs_dir
 
 STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
@@ -292,4 +293,4 @@ class Store:
         return self.run_dir(run_id) / "model.pt"
 
     def resume_path(self, run_id: int) -> Path:
-        return self.run_dir(run_id) / "resume.pt"
+        return self.run_dir(run_id) / RESUME_FILE

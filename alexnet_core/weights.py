@@ -21,7 +21,7 @@ from torch import nn
 
 from alexnet_core import paths
 from alexnet_core.build import AlexNet, build_model
-from alexnet_core.checkpoint import CheckpointError, load_checkpoint
+from alexnet_core.checkpoint import CheckpointError, list_checkpoints, load_checkpoint
 from alexnet_core.spec import ArchSpec
 
 MAX_UPLOAD_BYTES = 400 * 1024 * 1024  # fp32 AlexNet is ~245 MB
@@ -149,9 +149,7 @@ def fetch(entry: Pretrained, progress: Progress | None = None, timeout: float = 
 
 def checkpoint_files() -> list[str]:
     """Checkpoints the Training page saved, relative to the runs folder, newest first."""
-    base = paths.runs_dir()
-    found = sorted(base.rglob("*.pt"), key=lambda p: p.stat().st_mtime, reverse=True)
-    return [str(p.relative_to(base)) for p in found[:50]]
+    return list_checkpoints(paths.runs_dir())
 
 
 def checkpoint_model(spec: ArchSpec, rel_path: str) -> tuple[AlexNet, dict]:

@@ -194,7 +194,10 @@ def test_state_dict_size_cap(monkeypatch):
 def test_checkpoints_from_the_runs_folder():
     source = build_model(TINY, seed=9)
     save_checkpoint(runs_dir() / "run1" / "last.pt", TINY, source, {"classes": list("abcde")})
+    torch.save({"optimizer": {}}, runs_dir() / "run1" / "resume.pt")  # training's resume state: not offered
     assert weights.checkpoint_files() == ["run1/last.pt"]
+    from alexnet_core import export
+    assert export.list_checkpoints() == ["run1/last.pt"]  # the Export page offers the same files
     model, meta = weights.checkpoint_model(TINY, "run1/last.pt")
     torch.testing.assert_close(model.features[0].weight, source.features[0].weight)
     assert meta["classes"] == list("abcde")
