@@ -1,21 +1,19 @@
 """Architecture page speed: AppTest rerun after a widget change, summary per preset, cold start.
 
-Run: OMP_NUM_THREADS=1 python benchmarks/arch_bench.py [--no-browser]
+Run: OMP_NUM_THREADS=1 python -m benchmarks.arch_bench [--no-browser]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from alexnet_core.arch.torchinfo_table import summarize
+from alexnet_core.spec import presets
 
-from alexnet_core import variants  # noqa: E402
-from alexnet_core.summary import summarize  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def ms(xs: list[float]) -> str:
@@ -42,7 +40,7 @@ def rerun_after_change() -> tuple[list[float], list[float]]:
 
 def preset_summaries() -> dict[str, list[float]]:
     out = {}
-    for v in variants.list_variants():
+    for v in presets.list_variants():
         summarize(v.spec, v.input_size)  # warm torchinfo's imports once
         times = []
         for _ in range(5):
@@ -54,7 +52,6 @@ def preset_summaries() -> dict[str, list[float]]:
 
 
 def cold_start() -> float:
-    sys.path.insert(0, str(ROOT))
     from tests.e2e import harness
 
     t = time.perf_counter()

@@ -1,6 +1,6 @@
 """ONNX export + checks per preset at its default input size (target: <= 5 s each on this CPU).
 
-Run: OMP_NUM_THREADS=1 python benchmarks/export_bench.py [--repeats 3] [--variants id,id]
+Run: OMP_NUM_THREADS=1 python -m benchmarks.export_bench [--repeats 3] [--variants id,id]
 
 "export" is building the model with seeded random weights and writing the ONNX bytes; "checks"
 is onnx.checker, the content digest, shape inference, onnxruntime against PyTorch and the
@@ -16,25 +16,24 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from alexnet_core.export.run import export_and_check
+from alexnet_core.spec import presets
 
-from alexnet_core import variants  # noqa: E402
-from alexnet_core.export_run import export_and_check  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--variants", default=",".join(variants.ids()))
+    ap.add_argument("--variants", default=",".join(presets.ids()))
     args = ap.parse_args()
-    export_and_check(variants.get("small_input").spec, (64, 64))  # warm-up: imports, first trace
+    export_and_check(presets.get("small_input").spec, (64, 64))  # warm-up: imports, first trace
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("| preset | input | export (s) | checks (s) | total median (s) | total max (s) | CPU time median (s) | file | ≤ 5 s |")
     print("|---|---|---|---|---|---|---|---|---|")
     worst = 0.0
     for vid in args.variants.split(","):
-        v = variants.get(vid)
+        v = presets.get(vid)
         exports, checks, totals, cpu = [], [], [], []
         for _ in range(args.repeats):
             t, c = time.perf_counter(), time.process_time()

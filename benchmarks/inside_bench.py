@@ -1,7 +1,7 @@
 """Inside page speed: capture of every layer for one 224 px image, and page reruns after
 switching layer or image (AppTest, the page run as a deep link).
 
-Run: python benchmarks/inside_bench.py [--threads N]
+Run: python -m benchmarks.inside_bench [--threads N]
 """
 
 from __future__ import annotations
@@ -9,16 +9,21 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
+import torch
+
+from alexnet_core.figures import inside as plots_inside
+from alexnet_core.inside import (
+    activations,
+    images,
+)
+from alexnet_core.spec import presets
+from alexnet_core.weights import source
+from ui import runtime
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import torch  # noqa: E402
-
-from alexnet_core import activations, images, plots_inside, variants, weights  # noqa: E402
 
 
 def ms(xs: list[float]) -> str:
@@ -26,24 +31,23 @@ def ms(xs: list[float]) -> str:
 
 
 def capture_times(n: int = 30) -> dict[str, list[float]]:
-    spec = variants.get("torchvision").spec
-    model = weights.random_model(spec, 0)
+    spec = presets.get("torchvision").spec
+    model = source.random_model(spec, 0)
     img = images.builtin("photo: china (scikit-learn)")
     x = images.preprocess(img, 224).tensor
     activations.capture(model, x)  # warm-up
     out: dict[str, list[float]] = {"capture": [], "preprocess+capture+stats": [], "plain forward": []}
     for _ in range(n):
         t = time.perf_counter()
-        with torch.inference_mode(), activations.torch_threads(activations.CAPTURE_THREADS):
+        with torch.inference_mode():
             model(x)
         out["plain forward"].append(time.perf_counter() - t)
         t = time.perf_counter()
         activations.capture(model, x)
         out["capture"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        with activations.torch_threads(activations.CAPTURE_THREADS):  # as the page's cached capture does
-            cap = activations.capture(model, images.preprocess(img, 224).tensor)
-            activations.layer_stats(cap)
+        cap = activations.capture(model, images.preprocess(img, 224).tensor)  # as the page's cached capture does
+        activations.layer_stats(cap)
         out["preprocess+capture+stats"].append(time.perf_counter() - t)
     t_maps = cap.outputs["conv1"]
     grid = []
@@ -84,11 +88,10 @@ def rerun_times(rounds: int = 3) -> dict[str, list[float]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=activations.CAPTURE_THREADS,
-                    help="torch threads for a capture (the app's default: ALEXNET_INSIDE_THREADS or 1)")
+    ap.add_argument("--threads", type=int, default=runtime.server_threads(),
+                    help="torch threads (the app server's setting: ALEXNET_SERVER_THREADS or 1)")
     args = ap.parse_args()
-    activations.CAPTURE_THREADS = args.threads
-    activations.capture.__defaults__ = (args.threads,)
+    torch.set_num_threads(args.threads)
     print(f"capture threads: {args.threads}; torch default threads: {torch.get_num_threads()}; "
           f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     for name, xs in capture_times().items():

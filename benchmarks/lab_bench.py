@@ -1,6 +1,6 @@
 """Layer Lab speed: AppTest rerun after a slider change (full table at 224), and its parts.
 
-Run: OMP_NUM_THREADS=1 python benchmarks/lab_bench.py
+Run: OMP_NUM_THREADS=1 python -m benchmarks.lab_bench
 The AppTest figure is the wall time of ``slider.set_value(v).run()``: callback, the whole page
 script (sidebar, controls, table, plots, conv arithmetic) and AppTest's own message parsing.
 """
@@ -8,16 +8,14 @@ script (sidebar, controls, table, plots, conv arithmetic) and AppTest's own mess
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from alexnet_core.arch.table import analytic_summary
+from alexnet_core.arch.torchinfo_table import summarize
+from alexnet_core.spec import presets
 
-from alexnet_core import variants  # noqa: E402
-from alexnet_core.analytic import analytic_summary  # noqa: E402
-from alexnet_core.summary import summarize  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def ms(xs: list[float]) -> str:
@@ -53,7 +51,7 @@ def rerun_after_slider(rounds: int = 3, tab: str | None = None) -> tuple[list[fl
 
 
 def parts() -> dict[str, list[float]]:
-    spec = variants.get("torchvision").spec
+    spec = presets.get("torchvision").spec
     out: dict[str, list[float]] = {"analytic table (shapes.trace + arithmetic)": [],
                                    "torchinfo summary on meta (what it replaces)": []}
     summarize(spec, 224)

@@ -7,8 +7,8 @@ size. Three figures, each a median over repeats:
 2. end-to-end training images/s;
 3. time to a test accuracy (wall clock, evaluation excluded from neither).
 
-    python benchmarks/train_bench.py --repeats 3   # several minutes on the shared 2-core box
-    python benchmarks/train_bench.py --device cuda --size 224 --width 1 --dataset fashion_mnist
+    python -m benchmarks.train_bench --repeats 3   # several minutes on the shared 2-core box
+    python -m benchmarks.train_bench --device cuda --size 224 --width 1 --dataset fashion_mnist
 
 On a GPU, add the physical-limit ratio: torchvision AlexNet costs ~4.3 GFLOP per training image
 (forward + backward at 224 px) and an H100 sustains ~790 TFLOP/s in bf16, so the ceiling is
@@ -27,10 +27,10 @@ import torch.nn.functional as F
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
-from alexnet_core import data as D
-from alexnet_core import variants
-from alexnet_core.build import build_model
-from alexnet_core.train import TrainConfig, prepare_run, scaled_spec
+from alexnet_core.arch.build import build_model
+from alexnet_core.spec import presets
+from alexnet_core.training import data as D
+from alexnet_core.training.loop import TrainConfig, prepare_run
 
 H100_BF16_FLOPS = 790e12
 TRAIN_FLOP_PER_IMAGE = 4.3e9
@@ -113,7 +113,7 @@ def train_ours(spec, cfg: TrainConfig, p, target: float, max_epochs: int) -> tup
 
 
 def _loop(model, opt, p, cfg, target, max_epochs, batches) -> tuple[float, float, float]:
-    from alexnet_core.train import evaluate
+    from alexnet_core.training.loop import evaluate
 
     t0 = time.perf_counter()
     train_time, n, reached, best = 0.0, 0, float("nan"), 0.0
@@ -154,7 +154,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    spec = variants.get(args.variant).spec
+    spec = presets.get(args.variant).spec
     cfg = TrainConfig(dataset=args.dataset, input_size=args.size, width=args.width, batch_size=args.batch,
                       device=args.device, optimizer="adam", lr=1e-3, amp=False)
     p = prepare_run(spec, cfg)

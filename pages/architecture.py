@@ -2,15 +2,16 @@
 
 import streamlit as st
 
-from alexnet_core import plots, variants
+from alexnet_core.arch.formula import worked
+from alexnet_core.arch.shapes import ShapeError
+from alexnet_core.figures import arch as plots
 from alexnet_core.format import fmt_bytes, fmt_count
-from alexnet_core.formula import worked
-from alexnet_core.shapes import ShapeError
+from alexnet_core.spec import presets
 from ui import cache, sidebar, state, tables
 
 cfg = sidebar.page_setup()
 spec = state.current_spec()
-variant = variants.get(cfg.variant)
+variant = presets.get(cfg.variant)
 
 st.title("Architecture")
 st.caption(f"**{state.spec_label()}** at {spec.in_channels}×{cfg.size}×{cfg.size} — {variant.note}")

@@ -6,10 +6,18 @@ import pandas as pd
 import streamlit as st
 
 from alexnet_core import paths
-from alexnet_core.export import (DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, ExportError, Weights, list_checkpoints,
-                                 pretrained_path)
+from alexnet_core.export.exporter import (
+    DEFAULT_OPSET,
+    MAX_OPSET,
+    MIN_OPSET,
+    ExportError,
+    Weights,
+    list_checkpoints,
+    pretrained_path,
+)
 from alexnet_core.format import fmt_bytes
-from ui import export_cache, sidebar, state
+from ui import sidebar, state
+from ui.export import cache
 
 cfg = sidebar.page_setup()
 spec = state.current_spec()
@@ -50,7 +58,7 @@ if st.session_state.get("exp_request") != request:
 
 try:
     with st.spinner("Exporting and checking…"):
-        result = export_cache.export(spec, (cfg.size, cfg.size), opset, dynamic, weights, stamp)
+        result = cache.export(spec, (cfg.size, cfg.size), opset, dynamic, weights, stamp)
 except ExportError as err:
     st.error(str(err), icon=":material/error:")
     st.stop()
@@ -58,7 +66,8 @@ except ExportError as err:
 report = result.report
 m = st.columns(4)
 m[0].metric("File size", fmt_bytes(report.size_bytes))
-m[1].metric("Max |ORT − PyTorch|", "—" if report.max_abs_diff is None else f"{report.max_abs_diff:.1e}")
+m[1].metric("Max |ORT − PyTorch|", "—" if report.max_abs_diff is None else f"{report.max_abs_diff:.1e}",
+            help=None if report.parity_bound is None else f"accepted up to {report.parity_bound:.1e} (1e-4 + 1e-5 × the largest output)")
 m[2].metric("Weights in the file", "—" if report.initializer_elements is None else f"{report.initializer_elements:,}")
 m[3].metric("Export + checks", f"{result.timings['export'] + result.timings['checks']:.1f} s")
 

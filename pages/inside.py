@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from alexnet_core.shapes import ShapeError
+from alexnet_core.arch.shapes import ShapeError
 from ui import cache as shape_cache
-from ui import inside_cache, inside_inputs, inside_views, sidebar, state
+from ui import sidebar, state
+from ui.inside import cache as inside_cache
+from ui.inside import inputs, views
 
 cfg = sidebar.page_setup()
 spec = state.current_spec()
@@ -20,9 +22,9 @@ except ShapeError as err:
 
 left, right = st.columns(2)
 with left:
-    picked = inside_inputs.pick_image()
+    picked = inputs.pick_image()
 with right:
-    loaded = inside_inputs.pick_weights(spec)
+    loaded = inputs.pick_weights(spec)
 if picked is None or loaded is None:
     st.stop()
 image_key, image = picked
@@ -30,9 +32,9 @@ source, model, names = loaded
 
 prep, cap, stats = inside_cache.capture(spec, source, image_key, image, cfg.size, model)
 thumb, shown_uri = inside_cache.display(image_key, cfg.size, spec.in_channels, image, prep.shown)
-ctx = inside_views.Ctx(spec, source, image_key, cfg.size, model, names, prep, cap, stats, shapes, thumb, shown_uri)
+ctx = views.Ctx(spec, source, image_key, cfg.size, model, names, prep, cap, stats, shapes, thumb, shown_uri)
 with st.expander("Preprocessing: before and after"):
-    inside_views.preprocessing(ctx, image)
+    views.preprocessing(ctx, image)
 
-view = st.radio("View", list(inside_views.VIEWS), horizontal=True, key="inside_view", label_visibility="collapsed")
-inside_views.VIEWS[view](ctx)
+view = st.radio("View", list(views.VIEWS), horizontal=True, key="inside_view", label_visibility="collapsed")
+views.VIEWS[view](ctx)

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from alexnet_core import budget
-from alexnet_core.shapes import ShapeError
-from ui import lab, lab_view, sidebar, state
+from alexnet_core.arch import budget
+from alexnet_core.arch.shapes import ShapeError
+from ui import sidebar, state
+from ui.lab import controls as lab
+from ui.lab import view as lab_view
 
 cfg = sidebar.page_setup()
 spec = state.current_spec()

@@ -7,4 +7,5 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 python3 -m pip install -q -r requirements-test.txt
+python3 -m ruff check .
 exec python3 -m pytest -q "$@"

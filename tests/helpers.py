@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from alexnet_core.build import AlexNet
+from alexnet_core.arch.build import AlexNet
 
 
 def forward_shapes(model: AlexNet, x: torch.Tensor) -> list[tuple[str, tuple[int, ...]]]:

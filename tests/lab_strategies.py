@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from alexnet_core.spec import LRN, Activation, ArchSpec, Classifier, ConvBlock, DropoutPosition, Pool
+from alexnet_core.spec.types import (
+    LRN,
+    Activation,
+    ArchSpec,
+    Classifier,
+    ConvBlock,
+    DropoutPosition,
+    Pool,
+)
 
 
 @st.composite

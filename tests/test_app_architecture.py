@@ -2,8 +2,8 @@
 
 import pytest
 
-from alexnet_core import variants
-from alexnet_core.summary import summarize
+from alexnet_core.arch.torchinfo_table import summarize
+from alexnet_core.spec import presets
 from tests.helpers import app_test as app
 
 
@@ -34,7 +34,7 @@ def test_table_matches_the_core_summary():
     at = app()
     at.selectbox(key="sb_variant").set_value("small_input").run()
     df = first_table(at)
-    s = summarize(variants.get("small_input").spec, 64)
+    s = summarize(presets.get("small_input").spec, 64)
     assert list(df["mult-adds"]) == [r.mult_adds for r in s.layers]
     assert list(df["receptive field"]) == [r.receptive_field for r in s.layers]
 

@@ -6,10 +6,12 @@ import pytest
 import streamlit as st
 import torch
 
-from alexnet_core import activations as A
-from alexnet_core import images, variants, weights
-from alexnet_core.build import build_model
-from alexnet_core.shapes import trace
+from alexnet_core.arch.build import build_model
+from alexnet_core.arch.shapes import trace
+from alexnet_core.inside import activations as A
+from alexnet_core.inside import images
+from alexnet_core.spec import presets
+from alexnet_core.weights import source
 from tests.helpers import app_test
 
 PAGE = "pages/inside.py"
@@ -26,8 +28,8 @@ def captions(at) -> str:
 
 
 def direct_capture(vid: str, size: int, image: str = "photo: china (scikit-learn)", seed: int = 0):
-    spec = variants.get(vid).spec
-    model = weights.random_model(spec, seed)
+    spec = presets.get(vid).spec
+    model = source.random_model(spec, seed)
     return model, A.capture(model, images.preprocess(images.builtin(image), size, spec.in_channels).tensor)
 
 
@@ -50,7 +52,7 @@ def test_switching_layer_and_topk_updates_the_grid():
     at.number_input(key="inside_row").set_value(0).run()
     at.number_input(key="inside_col").set_value(12).run()
     # conv3[0, 12] at 224 px: exact input box from the interval walk, reported on screen
-    box = A.rf_box(trace(variants.get("torchvision").spec, 224), "conv3", 0, 12)
+    box = A.rf_box(trace(presets.get("torchvision").spec, 224), "conv3", 0, 12)
     assert f"Pixels x {box.x0:g}–{box.x1:g}, y {box.y0:g}–{box.y1:g}" in captions(at)
 
 
@@ -112,15 +114,15 @@ def test_pretrained_offline_is_a_clear_sentence_not_a_traceback():
     at = page()
     at.selectbox(key="inside_weights").set_value("torchvision ImageNet").run()
     assert not at.exception
-    assert str(weights.cache_path()) in at.warning[0].value
+    assert str(source.cache_path()) in at.warning[0].value
     assert at.button(key="inside_download").label.startswith("Download")
 
 
 def _write_fp16_torchvision_file() -> dict[str, torch.Tensor]:
     """A real-shaped torchvision state dict in half precision (~120 MB) under torchvision's file name."""
-    model = build_model(variants.get("torchvision").spec, seed=21)
+    model = build_model(presets.get("torchvision").spec, seed=21)
     state = {k: v.half() for k, v in model.state_dict().items()}
-    path = weights.cache_path()
+    path = source.cache_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(state, path)
     return state
@@ -134,12 +136,12 @@ def test_pretrained_weights_from_the_torch_cache_give_imagenet_names():
     assert not at.exception and not at.warning
     at.radio(key="inside_view").set_value("Prediction").run()
     df = at.dataframe[0].value
-    model = build_model(variants.get("torchvision").spec, seed=None).eval()
+    model = build_model(presets.get("torchvision").spec, seed=None).eval()
     model.load_state_dict(state)
     x = images.preprocess(images.builtin("photo: china (scikit-learn)"), 224).tensor
-    want = A.top5(A.capture(model, x).logits, weights.torchvision_entry().categories)
+    want = A.top5(A.capture(model, x).logits, source.torchvision_entry().categories)
     assert list(df["class"]) == [name for _, name, _ in want]
-    assert set(df["class"]) <= set(weights.torchvision_entry().categories)
+    assert set(df["class"]) <= set(source.torchvision_entry().categories)
     # the same file under the paper's spec: the first tensor that does not fit is named
     at.selectbox(key="sb_variant").set_value("paper2012").run()
     assert not at.exception

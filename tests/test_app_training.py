@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from alexnet_core import plots_train, variants
 from alexnet_core.cli import main
-from alexnet_core.store import Store
-from alexnet_core.train import TrainConfig
+from alexnet_core.figures import training as plots_train
+from alexnet_core.spec import presets
+from alexnet_core.training.loop import TrainConfig
+from alexnet_core.training.store import Store
 from tests.helpers import app_test
 
 PAGE = "pages/training.py"
@@ -34,7 +35,7 @@ def test_empty_page_then_preset_start_queues_a_run_that_a_second_session_sees():
     no_errors(at)
     (run,) = Store().list()
     assert run.status == "queued" and run.config["lr"] == 0.01 and run.config["dataset"] == "digits"
-    assert run.spec == variants.get("torchvision").spec.to_dict()
+    assert run.spec == presets.get("torchvision").spec.to_dict()
     assert "Queued for cpu" in at.get("progress")[0].proto.text
 
     other = app_test(PAGE)  # a second browser session
@@ -73,9 +74,9 @@ def test_finished_run_shows_curves_best_epoch_and_compare(capsys):
 
 def test_failed_and_interrupted_runs_show_their_reason_and_offer_resume():
     s = Store()
-    failed = s.create("f", variants.get("torchvision").spec.to_dict(), TrainConfig().to_dict(), "cpu")
+    failed = s.create("f", presets.get("torchvision").spec.to_dict(), TrainConfig().to_dict(), "cpu")
     s.finish(failed, "failed", "loss became NaN/inf at epoch 1, step 3")
-    lost = s.create("i", variants.get("torchvision").spec.to_dict(), TrainConfig(epochs=5).to_dict(), "cpu",
+    lost = s.create("i", presets.get("torchvision").spec.to_dict(), TrainConfig(epochs=5).to_dict(), "cpu",
                     status="running", pid=2**22 + 12345)  # no such process
     s.update(lost, epochs_done=2)
     at = app_test(PAGE)  # the page's recovery marks the dead run interrupted

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from alexnet_core import variants
 from alexnet_core.cli import main
+from alexnet_core.spec import presets
 
 
 def run(*args):
@@ -17,7 +17,7 @@ def run(*args):
 def test_variants_json_lists_every_preset(capsys):
     assert main(["variants", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [r["id"] for r in rows] == variants.ids()
+    assert [r["id"] for r in rows] == presets.ids()
     assert rows[0]["params"] == 60_965_224
 
 
@@ -43,7 +43,7 @@ def test_summary_overrides(capsys):
 
 def test_summary_from_a_spec_file(tmp_path, capsys):
     path = tmp_path / "net.json"
-    path.write_text(variants.get("paper2012").spec.to_json())
+    path.write_text(presets.get("paper2012").spec.to_json())
     assert main(["summary", "--spec", str(path), "--input-size", "227", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["total_params"] == 60_965_224
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from alexnet_core import variants
-from alexnet_core.build import build_model, count_params
+from alexnet_core.arch.build import build_model, count_params
+from alexnet_core.spec import presets as variants
 from tests.helpers import app_test
 
 

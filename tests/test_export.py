@@ -8,13 +8,18 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from alexnet_core import variants
-from alexnet_core.build import build_model, count_params
-from alexnet_core.checkpoint import save_checkpoint
-from alexnet_core.export import ExportError, Weights, export, pretrained_path
-from alexnet_core.export_checks import PARITY_BOUND, check_bytes, check_export, inferred_model
-from alexnet_core.onnx_graph import graph_dot, node_rows
-from alexnet_core.shapes import valid_range
+from alexnet_core.arch.build import build_model, count_params
+from alexnet_core.arch.shapes import valid_range
+from alexnet_core.export.checks import (
+    check_bytes,
+    check_export,
+    inferred_model,
+    parity_bound,
+)
+from alexnet_core.export.exporter import ExportError, Weights, export, pretrained_path
+from alexnet_core.export.graph import graph_dot, node_rows
+from alexnet_core.spec import presets as variants
+from alexnet_core.weights.checkpoint import save_checkpoint
 from tests.helpers import forward_shapes
 
 
@@ -38,7 +43,7 @@ def test_every_preset_exports_and_passes_its_checks(vid):
     assert report.passed, [c for c in report.checks if c.ok is not True]
     assert {c.name for c in report.checks} >= {"onnx.checker", "shape inference", "onnxruntime parity", "initializers"}
     onnx.checker.check_model(exp.data)  # independently of the report
-    assert report.max_abs_diff is not None and report.max_abs_diff <= PARITY_BOUND
+    assert report.max_abs_diff is not None and report.max_abs_diff <= report.parity_bound
 
     # The initializers hold the spec's parameters: the course material's figure, and PyTorch's count.
     proto = onnx.load_from_string(exp.data)
@@ -78,7 +83,7 @@ def test_dynamic_batch_runs_any_batch_size():
     with torch.no_grad():
         want = exp.model(x).numpy()
     got = ort_output(exp.data, x)
-    assert got.shape == (5, 10) and np.abs(got - want).max() <= PARITY_BOUND
+    assert got.shape == (5, 10) and np.abs(got - want).max() <= parity_bound(want)
 
 
 def test_impossible_exports_say_why():
@@ -104,7 +109,8 @@ def test_checkpoint_and_cached_pretrained_weights_are_the_ones_exported(tmp_path
     assert exp.spec == v.spec  # the checkpoint's own spec wins
     x = torch.randn(2, 1, 64, 64)
     with torch.no_grad():
-        assert np.abs(ort_output(exp.data, x[:1]) - trained(x[:1]).numpy()).max() <= PARITY_BOUND
+        want = trained(x[:1]).numpy()
+    assert np.abs(ort_output(exp.data, x[:1]) - want).max() <= parity_bound(want)
 
     tv = variants.get("torchvision")
     pretrained_path().parent.mkdir(parents=True, exist_ok=True)
@@ -125,8 +131,10 @@ def test_a_flipped_weight_byte_fails_the_digest_and_a_cut_file_does_not_parse():
     broken = bytearray(data)
     broken[at] ^= 0x40
     report = check_bytes(bytes(broken))
+    # What must hold: the digest catches the edit and the file is refused. Whether the flipped
+    # weight (here ~1e36) also trips parity depends on the machine's float summation order.
     assert not report.passed
-    assert [c.name for c in report.failures] == ["content digest"]
-    assert "corrupted" in report.failures[0].detail
+    digest = next(c for c in report.checks if c.name == "content digest")
+    assert digest.ok is False and "corrupted" in digest.detail
     cut = check_bytes(data[: len(data) // 3])
     assert not cut.passed and "not a readable ONNX file" in cut.failures[0].detail

@@ -8,12 +8,13 @@ import pytest
 import torch
 from torch import nn
 
-from alexnet_core import activations as A
-from alexnet_core import images, variants
-from alexnet_core import plots_inside as P
-from alexnet_core.build import build_model
-from alexnet_core.shapes import trace
-from alexnet_core.spec import Activation, ArchSpec, Classifier, ConvBlock, Pool
+from alexnet_core.arch.build import build_model
+from alexnet_core.arch.shapes import trace
+from alexnet_core.figures import inside as P
+from alexnet_core.inside import activations as A
+from alexnet_core.inside import images
+from alexnet_core.spec import presets
+from alexnet_core.spec.types import Activation, ArchSpec, Classifier, ConvBlock, Pool
 
 TINY = ArchSpec(name="tiny", convs=(ConvBlock(8, 5, 2, 2, pool=Pool(3, 2)), ConvBlock(12, 3, 1, 1, pool=Pool(3, 2))),
                 feature_size=(2, 2), classifier=Classifier(hidden=(16,)), num_classes=5)
@@ -43,7 +44,7 @@ def plain_forward(model, x: torch.Tensor) -> list[torch.Tensor]:
 
 @pytest.mark.parametrize("vid", ["torchvision", "paper2012", "batchnorm", "small_input"])
 def test_capture_equals_a_plain_forward_pass_layer_by_layer(vid):
-    v = variants.get(vid)
+    v = presets.get(vid)
     model = build_model(v.spec, seed=1).eval()
     x = image_tensor(v.spec, v.input_size)
     cap = A.capture(model, x)
@@ -71,7 +72,7 @@ def test_stats_match_torch_reductions():
     t = cap.outputs["conv2"]
     order = A.top_channels(t, 12)
     means = t.mean(dim=(1, 2))
-    assert sorted(order) == list(range(12)) and all(means[a] >= means[b] for a, b in zip(order, order[1:]))
+    assert sorted(order) == list(range(12)) and all(means[a] >= means[b] for a, b in zip(order, order[1:], strict=False))
 
 
 def test_downsample_caps_the_side_and_keeps_small_maps():
@@ -101,7 +102,7 @@ def _linearised(spec: ArchSpec):
 @pytest.mark.parametrize("label", ["conv1", "pool1", "conv2", "pool2", "conv3", "conv5", "pool5", "avgpool"])
 def test_rf_box_matches_the_shape_engine_and_the_gradient(label):
     # torchvision's trunk; a small head keeps the build fast (receptive fields never reach it)
-    spec = variants.get("torchvision").spec.with_(classifier=Classifier(hidden=(8,)))
+    spec = presets.get("torchvision").spec.with_(classifier=Classifier(hidden=(8,)))
     size = 131
     rows = trace(spec, size)
     s = next(r for r in rows if r.label == label)
@@ -133,7 +134,7 @@ def test_rf_box_matches_the_shape_engine_and_the_gradient(label):
 
 
 def test_filter_tiles_equal_conv1_weights():
-    model = build_model(variants.get("torchvision").spec, seed=2)
+    model = build_model(presets.get("torchvision").spec, seed=2)
     w = model.features[0].weight.detach().numpy()  # (64, 3, 11, 11)
     img = P.filter_tiles(w, cols=8, scale=1)
     k = 11
@@ -188,12 +189,12 @@ def test_grad_cam_weights_maps_by_their_mean_gradient():
     raw = torch.relu((w[:, None, None] * feats[0].detach()).sum(0))
     small = torch.nn.functional.interpolate(raw[None, None], size=(40, 40), mode="bilinear")[0, 0]
     np.testing.assert_allclose(cam, (small / small.max()).numpy(), rtol=1e-4, atol=1e-6)
-    vgg_like = build_model(variants.get("paper2012").spec.with_(classifier=Classifier(hidden=(8,))), seed=0)
+    vgg_like = build_model(presets.get("paper2012").spec.with_(classifier=Classifier(hidden=(8,))), seed=0)
     assert A.last_conv_label(vgg_like) == "relu5"
 
 
 def test_swapped_activation_keeps_weights_and_changes_statistics():
-    spec = variants.get("torchvision").spec
+    spec = presets.get("torchvision").spec
     sig = A.with_activation(spec, Activation.SIGMOID)
     base = build_model(spec, seed=0).eval()
     other = build_model(sig, seed=5).eval()

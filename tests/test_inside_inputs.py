@@ -13,13 +13,15 @@ import pytest
 import torch
 from PIL import Image
 
-from alexnet_core import images, variants, weights
-from alexnet_core.build import build_model
-from alexnet_core.checkpoint import save_checkpoint
-from alexnet_core.images import ImageError
+from alexnet_core.arch.build import build_model
+from alexnet_core.inside import images
+from alexnet_core.inside.images import ImageError
 from alexnet_core.paths import runs_dir
-from alexnet_core.spec import ArchSpec, Classifier, ConvBlock, Pool
-from alexnet_core.weights import WeightsError, WeightsUnavailable
+from alexnet_core.spec import presets
+from alexnet_core.spec.types import ArchSpec, Classifier, ConvBlock, Pool
+from alexnet_core.weights import source as weights
+from alexnet_core.weights.checkpoint import save_checkpoint
+from alexnet_core.weights.source import WeightsError, WeightsUnavailable
 
 TINY = ArchSpec(name="tiny", convs=(ConvBlock(8, 5, 2, 2, pool=Pool(3, 2)), ConvBlock(12, 3, 1, 1, pool=Pool(3, 2))),
                 feature_size=(2, 2), classifier=Classifier(hidden=(16,)), num_classes=5)
@@ -99,13 +101,13 @@ def test_torchvision_preset_has_torchvisions_state_dict():
 
     with torch.device("meta"):
         theirs = torchvision.models.alexnet().state_dict()
-    ours = build_model(variants.get("torchvision").spec, device="meta").state_dict()
+    ours = build_model(presets.get("torchvision").spec, device="meta").state_dict()
     assert list(ours) == list(theirs)
     assert all(ours[k].shape == theirs[k].shape for k in ours)
 
 
 def test_random_init_is_seeded_and_follows_the_scheme():
-    spec = variants.get("paper2012").spec.with_(classifier=Classifier(hidden=(32, 32)))  # small head: fast
+    spec = presets.get("paper2012").spec.with_(classifier=Classifier(hidden=(32, 32)))  # small head: fast
     a, b = weights.random_model(spec, 3), weights.random_model(spec, 3)
     torch.testing.assert_close(a.features[0].weight, b.features[0].weight)
     assert (a.features[4].bias == 1).all()  # the paper's bias 1 in conv2
@@ -115,7 +117,7 @@ def test_random_init_is_seeded_and_follows_the_scheme():
 def test_pretrained_offline_says_where_to_put_the_file():
     assert not weights.is_cached()
     with pytest.raises(WeightsUnavailable) as err:
-        weights.pretrained_model(variants.get("torchvision").spec)
+        weights.pretrained_model(presets.get("torchvision").spec)
     path = weights.cache_path()
     assert str(path) in str(err.value) and path.name == "alexnet-owt-7be5be79.pth"
     assert str(path).startswith(str(torch.hub.get_dir()))
@@ -133,7 +135,7 @@ def test_pretrained_path_reads_the_cached_file():
     assert not model.training
     # the same file does not fit torchvision's spec: the first mismatched tensor is named
     with pytest.raises(WeightsError, match=r"features\.0\.weight is \(8, 3, 5, 5\) in the file but \(64, 3, 11, 11\)"):
-        weights.pretrained_model(variants.get("torchvision").spec)
+        weights.pretrained_model(presets.get("torchvision").spec)
     assert len(weights.torchvision_entry().categories) == 1000
 
 
@@ -196,8 +198,8 @@ def test_checkpoints_from_the_runs_folder():
     save_checkpoint(runs_dir() / "run1" / "last.pt", TINY, source, {"classes": list("abcde")})
     torch.save({"optimizer": {}}, runs_dir() / "run1" / "resume.pt")  # training's resume state: not offered
     assert weights.checkpoint_files() == ["run1/last.pt"]
-    from alexnet_core import export
-    assert export.list_checkpoints() == ["run1/last.pt"]  # the Export page offers the same files
+    from alexnet_core.export import exporter
+    assert exporter.list_checkpoints() == ["run1/last.pt"]  # the Export page offers the same files
     model, meta = weights.checkpoint_model(TINY, "run1/last.pt")
     torch.testing.assert_close(model.features[0].weight, source.features[0].weight)
     assert meta["classes"] == list("abcde")

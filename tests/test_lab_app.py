@@ -8,9 +8,9 @@ import json
 import pytest
 import torch
 
-from alexnet_core import spec_url, variants
-from alexnet_core.build import build_model
-from alexnet_core.spec import ArchSpec
+from alexnet_core.arch.build import build_model
+from alexnet_core.spec import presets, url
+from alexnet_core.spec.types import ArchSpec
 from tests.helpers import app_test, forward_shapes
 
 LAB = "pages/layer_lab.py"
@@ -30,7 +30,7 @@ def table(at):
 def url_spec(at) -> ArchSpec | None:
     token = at.query_params.get("spec")
     token = token[0] if isinstance(token, list) else token
-    return spec_url.decode(token) if token else None
+    return url.decode(token) if token else None
 
 
 def real_outputs(spec: ArchSpec, size: int) -> list[str]:
@@ -63,7 +63,7 @@ def test_reset_returns_to_the_preset():
     assert table(at)["output"].iloc[0] == "32×54×54"
     at.button(key="lab_reset").click().run()
     df = table(at)
-    assert list(df["output"]) == real_outputs(variants.get("torchvision").spec, 224)
+    assert list(df["output"]) == real_outputs(presets.get("torchvision").spec, 224)
     assert "spec" not in at.query_params and set(df["Δ"]) == {""}
     assert at.slider(key="lab_0_p").value == 2
 
@@ -119,7 +119,7 @@ def test_add_and_remove_a_block():
 
 def test_upload_valid_and_hostile_specs():
     at = lab()
-    good = variants.get("d2l").spec
+    good = presets.get("d2l").spec
     at.file_uploader(key="lab_upload").set_value(("d2l.json", good.to_json().encode(), "application/json")).run()
     spec = url_spec(at)
     assert spec is not None and spec.convs == good.convs and spec.feature_size == (5, 5)
@@ -134,9 +134,9 @@ def test_upload_valid_and_hostile_specs():
 
 
 def test_deep_link_reopens_the_same_network_and_a_bad_link_falls_back():
-    base = variants.get("torchvision").spec
+    base = presets.get("torchvision").spec
     spec = base.with_(convs=(base.convs[0].__class__(48, 7, 2, 3),) + base.convs[1:], name="custom")
-    at = lab({"variant": "torchvision", "size": "160", "spec": spec_url.encode(spec)})
+    at = lab({"variant": "torchvision", "size": "160", "spec": url.encode(spec)})
     assert list(table(at)["output"]) == real_outputs(spec, 160)
     assert url_spec(at) == spec
     at = lab({"variant": "torchvision", "spec": "v1.garbage!!"})
@@ -187,9 +187,9 @@ def test_sidebar_channels_apply_to_the_edited_spec():
     assert list(df["output"]) == real_outputs(spec, 224)
 
 
-@pytest.mark.parametrize("vid", [v.id for v in variants.list_variants()])
+@pytest.mark.parametrize("vid", [v.id for v in presets.list_variants()])
 def test_every_preset_opens_in_the_lab_with_a_real_table(vid):
-    v = variants.get(vid)
+    v = presets.get(vid)
     at = lab({"variant": vid})
     assert list(table(at)["output"]) == real_outputs(v.spec, v.input_size)
     assert url_spec(at) is None and "Reset" in at.button(key="lab_reset").label

@@ -13,24 +13,32 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
-from alexnet_core import budget, conv_arith, fixes, spec_url, variants
-from alexnet_core.analytic import analytic_summary, count_params
-from alexnet_core.build import build_model
-from alexnet_core.build import count_params as real_count
-from alexnet_core.compare import Entry, groups_saving, layer_rows, summarize_all, totals
-from alexnet_core.shapes import ShapeError, trace
-from alexnet_core.spec import ArchSpec, SpecError
-from alexnet_core.summary import summarize
+from alexnet_core.arch import budget, conv_arith, fixes
+from alexnet_core.arch.build import build_model
+from alexnet_core.arch.build import count_params as real_count
+from alexnet_core.arch.compare import (
+    Entry,
+    groups_saving,
+    layer_rows,
+    summarize_all,
+    totals,
+)
+from alexnet_core.arch.shapes import ShapeError, trace
+from alexnet_core.arch.table import analytic_summary, count_params
+from alexnet_core.arch.torchinfo_table import summarize
+from alexnet_core.spec import presets, url
+from alexnet_core.spec.parse import spec_from_json
+from alexnet_core.spec.types import SpecError
 from tests.helpers import forward_shapes
 from tests.lab_strategies import lab_specs
 
-PRESETS = [v.id for v in variants.list_variants()]
+PRESETS = [v.id for v in presets.list_variants()]
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.mark.parametrize("vid", PRESETS)
 def test_analytic_table_equals_torchinfo_for_every_preset(vid):
-    v = variants.get(vid)
+    v = presets.get(vid)
     assert analytic_summary(v.spec, v.input_size) == summarize(v.spec, v.input_size)
 
 
@@ -53,16 +61,16 @@ def test_analytic_table_matches_a_real_forward_pass_or_raises(spec, size):
 
 @pytest.mark.parametrize("vid", PRESETS)
 def test_url_round_trip_every_preset(vid):
-    spec = variants.get(vid).spec
-    token = spec_url.encode(spec)
+    spec = presets.get(vid).spec
+    token = url.encode(spec)
     assert token.startswith("v1.") and len(token) < 400
-    assert spec_url.decode(token) == spec
+    assert url.decode(token) == spec
 
 
 @FAST
 @given(spec=lab_specs())
 def test_url_round_trip_random_specs(spec):
-    assert spec_url.decode(spec_url.encode(spec)) == spec
+    assert url.decode(url.encode(spec)) == spec
 
 
 def _token(payload: bytes) -> str:
@@ -81,12 +89,12 @@ def _token(payload: bytes) -> str:
 ])
 def test_bad_tokens_name_the_field(token, field):
     with pytest.raises(SpecError) as info:
-        spec_url.decode(token)
+        url.decode(token)
     assert info.value.field_path == field
 
 
 def test_budget_refuses_absurd_specs_without_building():
-    tv = variants.get("torchvision").spec
+    tv = presets.get("torchvision").spec
     assert budget.memory_problem(tv, 224) is None
     wide = replace(tv, classifier=replace(tv.classifier, hidden=(16384, 16384, 16384)))
     assert count_params(wide) > budget.MAX_PARAMS
@@ -99,7 +107,7 @@ def test_budget_refuses_absurd_specs_without_building():
 @pytest.mark.parametrize("vid, size", [("torchvision", 40), ("unpadded_classic", 224), ("paper2012", 300),
                                        ("d2l", 100)])
 def test_every_suggested_fix_really_works(vid, size):
-    spec = variants.get(vid).spec
+    spec = presets.get(vid).spec
     with pytest.raises(ShapeError) as info:
         trace(spec, size)
     found = fixes.suggest(spec, size, info.value)
@@ -109,7 +117,7 @@ def test_every_suggested_fix_really_works(vid, size):
 
 
 def test_stride_fix_names_the_layer_and_value():
-    tv = variants.get("torchvision").spec
+    tv = presets.get("torchvision").spec
     spec = replace(tv, convs=(replace(tv.convs[0], stride=5),) + tv.convs[1:])
     with pytest.raises(ShapeError) as info:
         trace(spec, 64)
@@ -151,7 +159,7 @@ def test_drawing_keeps_the_layers_story(n, k, s, p):
 
 
 def test_layer_inputs_follow_the_trace_and_stop_at_the_collapse():
-    tv = variants.get("torchvision").spec
+    tv = presets.get("torchvision").spec
     rows = {r.label: r for r in trace(tv, 224)}
     for label, a in conv_arith.layer_inputs(tv, 224):
         assert a.out == rows[label].out_shape[1]
@@ -161,12 +169,12 @@ def test_layer_inputs_follow_the_trace_and_stop_at_the_collapse():
 
 def test_compare_rows_and_the_two_gpu_saving():
     ids = ["paper2012", "torchvision", "fashion_mnist"]
-    entries = [Entry(i, variants.get(i).spec, variants.get(i).input_size) for i in ids]
+    entries = [Entry(i, presets.get(i).spec, presets.get(i).input_size) for i in ids]
     results = summarize_all(entries)
     tot = totals(results)
     for row, i in zip(tot, ids, strict=True):
-        assert row["parameters"] == real_count(build_model(variants.get(i).spec, seed=0))
-    paper = variants.get("paper2012").spec
+        assert row["parameters"] == real_count(build_model(presets.get(i).spec, seed=0))
+    paper = presets.get("paper2012").spec
     ungrouped = replace(paper, convs=tuple(replace(c, groups=1) for c in paper.convs))
     saving = real_count(build_model(ungrouped, device="meta")) - real_count(build_model(paper, device="meta"))
     assert tot[0]["saved by groups"] == groups_saving(paper) == saving and 1.3e6 < saving < 1.5e6
@@ -176,12 +184,12 @@ def test_compare_rows_and_the_two_gpu_saving():
 
 
 def test_compare_reports_a_spec_that_cannot_take_its_size():
-    results = summarize_all([Entry("a", variants.get("torchvision").spec, 224),
-                             Entry("b", variants.get("unpadded_classic").spec, 224)])
+    results = summarize_all([Entry("a", presets.get("torchvision").spec, 224),
+                             Entry("b", presets.get("unpadded_classic").spec, 224)])
     assert results[1].summary is None and "227–258" in results[1].problem
     assert totals(results)[1]["parameters"] is None
 
 
 def test_spec_json_upload_format_round_trips():
-    spec = variants.get("batchnorm").spec
-    assert ArchSpec.from_json(spec.to_json()) == spec
+    spec = presets.get("batchnorm").spec
+    assert spec_from_json(spec.to_json()) == spec

@@ -7,9 +7,9 @@ import torch
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as hst
 
-from alexnet_core import spec_url, variants
-from alexnet_core.build import build_model
-from alexnet_core.shapes import ShapeError, trace
+from alexnet_core.arch.build import build_model
+from alexnet_core.arch.shapes import ShapeError, trace
+from alexnet_core.spec import presets, url
 from tests.helpers import app_test, forward_shapes
 
 CONTROLS = hst.fixed_dictionaries({
@@ -33,7 +33,7 @@ def test_any_control_values_give_a_real_table_or_the_message(controls, size):
         getattr(at, kinds[key])(key=key).set_value(value).run()  # fresh element list after every run
         assert not at.exception, at.exception
     token = at.query_params.get("spec")
-    spec = spec_url.decode(token[0] if isinstance(token, list) else token) if token else variants.get(
+    spec = url.decode(token[0] if isinstance(token, list) else token) if token else presets.get(
         "torchvision").spec
     try:
         trace(spec, size)

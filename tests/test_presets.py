@@ -4,14 +4,14 @@ import pytest
 import torch
 import torchvision
 
-from alexnet_core import variants
-from alexnet_core.build import build_model, count_params
-from alexnet_core.shapes import trace, valid_range
-from alexnet_core.spec import ArchSpec
-from alexnet_core.summary import summarize
+from alexnet_core.arch.build import build_model, count_params
+from alexnet_core.arch.shapes import trace, valid_range
+from alexnet_core.arch.torchinfo_table import summarize
+from alexnet_core.spec import presets
+from alexnet_core.spec.parse import spec_from_json
 from tests.helpers import forward_shapes
 
-IDS = variants.ids()
+IDS = presets.ids()
 
 # The figures the foundation issue gives; the registry's own expected_params must agree.
 ISSUE_COUNTS = {
@@ -27,7 +27,7 @@ ISSUE_COUNTS = {
 
 @pytest.fixture(scope="module")
 def models():
-    return {vid: build_model(variants.get(vid).spec) for vid in IDS}
+    return {vid: build_model(presets.get(vid).spec) for vid in IDS}
 
 
 def test_registry_covers_the_course_presets():
@@ -37,7 +37,7 @@ def test_registry_covers_the_course_presets():
 
 @pytest.mark.parametrize("vid", IDS)
 def test_parameter_count(vid, models):
-    v = variants.get(vid)
+    v = presets.get(vid)
     n = count_params(models[vid])
     assert n == v.expected_params
     if vid in ISSUE_COUNTS:
@@ -51,7 +51,7 @@ def test_batchnorm_adds_exactly_the_bn_affine_parameters(models):
 
 @pytest.mark.parametrize("vid", IDS)
 def test_analytic_shapes_equal_forward_pass(vid, models):
-    v = variants.get(vid)
+    v = presets.get(vid)
     x = torch.randn(2, v.in_channels, v.input_size, v.input_size)
     real = forward_shapes(models[vid], x)
     analytic = [(s.label, s.out_shape) for s in trace(v.spec, v.input_size)]
@@ -60,7 +60,7 @@ def test_analytic_shapes_equal_forward_pass(vid, models):
 
 @pytest.mark.parametrize("vid", IDS)
 def test_summary_matches_the_model(vid, models):
-    v = variants.get(vid)
+    v = presets.get(vid)
     s = summarize(v.spec, v.input_size)
     model = models[vid]
     assert s.total_params == s.trainable_params == count_params(model)
@@ -80,53 +80,53 @@ def test_summary_matches_the_model(vid, models):
 
 @pytest.mark.parametrize("vid", IDS)
 def test_spec_json_round_trip(vid):
-    spec = variants.get(vid).spec
-    assert ArchSpec.from_json(spec.to_json()) == spec
+    spec = presets.get(vid).spec
+    assert spec_from_json(spec.to_json()) == spec
 
 
 @pytest.mark.parametrize("vid", IDS)
 def test_default_input_is_valid(vid):
-    v = variants.get(vid)
+    v = presets.get(vid)
     lo, hi = valid_range(v.spec)
     assert lo <= v.input_size and (hi is None or v.input_size <= hi)
 
 
 def test_torchvision_state_dict_loads_unchanged_and_matches():
-    ours = build_model(variants.get("torchvision").spec, seed=1).eval()
+    ours = build_model(presets.get("torchvision").spec, seed=1).eval()
     theirs = torchvision.models.alexnet(weights=None).eval()
     assert list(ours.state_dict()) == list(theirs.state_dict())
     ours.load_state_dict(theirs.state_dict(), strict=True)
     x = torch.randn(2, 3, 224, 224)
     with torch.no_grad():
         assert torch.equal(ours(x), theirs(x))
-    theirs.load_state_dict(build_model(variants.get("torchvision").spec, seed=2).state_dict(), strict=True)
+    theirs.load_state_dict(build_model(presets.get("torchvision").spec, seed=2).state_dict(), strict=True)
 
 
 def test_seeded_init_is_reproducible_and_seed_dependent():
-    spec = variants.get("kaiming").spec
+    spec = presets.get("kaiming").spec
     a, b, c = (build_model(spec, seed=s).state_dict() for s in (7, 7, 8))
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert not torch.equal(a["features.0.weight"], c["features.0.weight"])
 
 
 def test_init_schemes_follow_their_recipe():
-    kaiming = build_model(variants.get("kaiming").spec, seed=0)
+    kaiming = build_model(presets.get("kaiming").spec, seed=0)
     linears = [m for m in kaiming.classifier if isinstance(m, torch.nn.Linear)]
     assert abs(linears[0].weight.std().item() - 0.01) < 1e-3 and linears[0].bias.abs().sum() == 0
     conv1 = kaiming.features[0]
     expected_std = (2.0 / (conv1.out_channels * 11 * 11)) ** 0.5  # fan_out, relu gain
     assert abs(conv1.weight.std().item() - expected_std) / expected_std < 0.05
-    paper = build_model(variants.get("paper2012").spec, seed=0)
+    paper = build_model(presets.get("paper2012").spec, seed=0)
     convs = [m for m in paper.features if isinstance(m, torch.nn.Conv2d)]
     assert [float(c.bias.detach()[0]) for c in convs] == [0.0, 1.0, 0.0, 1.0, 1.0]
 
 
 def test_torchvision_minimum_input_is_63():
-    assert valid_range(variants.get("torchvision").spec) == (63, None)
-    assert valid_range(variants.get("unpadded_classic").spec) == (227, 258)
+    assert valid_range(presets.get("torchvision").spec) == (63, None)
+    assert valid_range(presets.get("unpadded_classic").spec) == (227, 258)
 
 
 def test_torchvision_final_receptive_field_is_195():
-    rows = trace(variants.get("torchvision").spec, 224)
+    rows = trace(presets.get("torchvision").spec, 224)
     pool5 = next(r for r in rows if r.label == "pool5")
     assert pool5.rf == 195 and pool5.jump == 32

@@ -5,17 +5,17 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alexnet_core import variants
-from alexnet_core.build import build_model
-from alexnet_core.shapes import ShapeError, conv_out, pool_out, trace, valid_range
-from alexnet_core.spec import ArchSpec, Classifier, ConvBlock, Pool, SpecError
-from alexnet_core.spec_io import spec_from_dict
+from alexnet_core.arch.build import build_model
+from alexnet_core.arch.shapes import ShapeError, conv_out, pool_out, trace, valid_range
+from alexnet_core.spec import presets
+from alexnet_core.spec.parse import spec_from_dict, spec_from_json
+from alexnet_core.spec.types import ArchSpec, Classifier, ConvBlock, Pool, SpecError
 from tests.helpers import forward_shapes
 
 
 def test_the_issue_example_message():
     with pytest.raises(ShapeError) as err:
-        trace(variants.get("unpadded_classic").spec, 224)
+        trace(presets.get("unpadded_classic").spec, 224)
     msg = str(err.value)
     assert "accepts 227–258 px" in msg and "at 224 px" in msg and "5×5" in msg and "expects 6×6" in msg
     assert err.value.layer == "pool5" and err.value.size_in == (5, 5) and err.value.valid == (227, 258)
@@ -23,7 +23,7 @@ def test_the_issue_example_message():
 
 def test_collapse_names_the_first_failing_layer_and_its_input():
     with pytest.raises(ShapeError) as err:
-        trace(variants.get("torchvision").spec, 62)
+        trace(presets.get("torchvision").spec, 62)
     assert err.value.layer == "pool5" and err.value.size_in == (2, 2)
     assert "any size ≥ 63 px" in str(err.value)
 
@@ -44,13 +44,13 @@ def test_ceil_mode_matches_pytorch():
 
 
 def test_non_square_input():
-    rows = trace(variants.get("torchvision").spec, 96, 160)
-    model = build_model(variants.get("torchvision").spec)
+    rows = trace(presets.get("torchvision").spec, 96, 160)
+    model = build_model(presets.get("torchvision").spec)
     assert [r.out_shape for r in rows] == [s for _, s in forward_shapes(model, torch.zeros(1, 3, 96, 160))]
 
 
 def test_receptive_field_grows_as_documented():
-    rows = {r.label: r for r in trace(variants.get("paper2012").spec, 227)}
+    rows = {r.label: r for r in trace(presets.get("paper2012").spec, 227)}
     assert [rows[k].rf for k in ("conv1", "pool1", "conv2", "pool2", "conv3", "pool5")] == [11, 19, 51, 67, 99, 195]
 
 
@@ -109,7 +109,7 @@ def test_valid_range_is_exact(spec):
 @settings(max_examples=40, deadline=None)
 @given(spec=specs)
 def test_random_spec_json_round_trip(spec):
-    assert ArchSpec.from_json(spec.to_json()) == spec
+    assert spec_from_json(spec.to_json()) == spec
 
 
 @pytest.mark.parametrize("bad,field", [
@@ -132,4 +132,4 @@ def test_malformed_specs_name_the_bad_field(bad, field):
 
 def test_broken_json_is_a_spec_error():
     with pytest.raises(SpecError):
-        ArchSpec.from_json(b"{not json")
+        spec_from_json(b"{not json")

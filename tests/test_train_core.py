@@ -10,11 +10,18 @@ import numpy as np
 import pytest
 import torch
 
-from alexnet_core import data as D
-from alexnet_core import train_presets, variants
-from alexnet_core.build import build_model, count_params
+from alexnet_core.arch.build import build_model, count_params
 from alexnet_core.paths import data_dir
-from alexnet_core.train import PrintCallbacks, TrainConfig, TrainingFailed, fit, scaled_spec
+from alexnet_core.spec import presets as variants
+from alexnet_core.training import data as D
+from alexnet_core.training import presets as train_presets
+from alexnet_core.training.loop import (
+    PrintCallbacks,
+    TrainConfig,
+    TrainingFailed,
+    fit,
+    scaled_spec,
+)
 
 TINY = dict(width=0.125, input_size=64, batch_size=64)
 
@@ -45,7 +52,7 @@ def test_prepare_flip_is_an_exact_mirror_and_resizes_on_the_tensor_device():
                         generator=torch.Generator().manual_seed(0))
     mirrored = [torch.allclose(flipped[i], plain[i].flip(-1), atol=1e-5) for i in range(32)]
     same = [torch.allclose(flipped[i], plain[i], atol=1e-5) for i in range(32)]
-    assert all(m or s for m, s in zip(mirrored, same)) and 4 < sum(mirrored) < 28
+    assert all(m or s for m, s in zip(mirrored, same, strict=True)) and 4 < sum(mirrored) < 28
     big = D.prepare(data.images, 64, mean=mean, std=std, aug=D.Augment(True, 0.125, 0.3), channels=3,
                     generator=torch.Generator().manual_seed(1), channels_last=True)
     assert big.shape == (32, 3, 64, 64) and big.is_contiguous(memory_format=torch.channels_last)
@@ -70,7 +77,7 @@ def test_nan_loss_is_a_failure_reason():
 
 
 def test_out_of_memory_is_a_failure_reason(monkeypatch):
-    from alexnet_core import train as T
+    from alexnet_core.training import loop as T
 
     real = T.build_model
 
@@ -170,7 +177,7 @@ def test_image_folder_only_inside_the_data_folder():
 
 @pytest.mark.parametrize("preset_id", list(train_presets.PRESETS))
 def test_every_training_preset_is_a_valid_setup(preset_id):
-    from alexnet_core.shapes import check_input
+    from alexnet_core.arch.shapes import check_input
 
     p = train_presets.get(preset_id)
     cfg = p.config.check()

@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 import torch
 
-from alexnet_core import variants
-from alexnet_core.build import build_model
-from alexnet_core.checkpoint import load_checkpoint
+from alexnet_core.arch.build import build_model
 from alexnet_core.cli import main
-from alexnet_core.jobs import Launcher, submit
 from alexnet_core.paths import runs_dir
-from alexnet_core.store import Store
-from alexnet_core.train import TrainConfig, evaluate, prepare_run
+from alexnet_core.spec import presets
+from alexnet_core.training.jobs import Launcher, submit
+from alexnet_core.training.loop import TrainConfig, evaluate, prepare_run
+from alexnet_core.training.store import Store
+from alexnet_core.weights.checkpoint import load_checkpoint
 
-SPEC = variants.get("torchvision").spec
+SPEC = presets.get("torchvision").spec
 QUICK = TrainConfig(epochs=1, width=0.125, input_size=64, batch_size=64, train_limit=256, test_limit=64)
 
 
@@ -124,7 +124,7 @@ def test_cli_train_foreground_writes_the_same_store(capsys):
     model = build_model(spec, seed=None)
     model.load_state_dict(state)
     cfg = TrainConfig.from_dict(run.config)
-    p = prepare_run(variants.get("torchvision").spec, cfg)
+    p = prepare_run(presets.get("torchvision").spec, cfg)
     assert p.train.images.dtype == torch.uint8  # the dataset stays uint8 on the device
     assert evaluate(model, p, cfg)["test_acc"] == pytest.approx(epochs[-1]["test_acc"]) == meta["test_acc"]
     assert main(["runs", "--csv", str(run.id)]) == 0

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alexnet_core.shapes import LayerShape, trace
-from alexnet_core.spec import ArchSpec
-from alexnet_core.summary import Summary, summarize
+from alexnet_core.arch.shapes import LayerShape, trace
+from alexnet_core.arch.table import Summary
+from alexnet_core.arch.torchinfo_table import summarize
+from alexnet_core.spec.parse import spec_from_json
+from alexnet_core.spec.types import ArchSpec
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _summary(spec_json: str, h: int, w: int) -> Summary:
-    return summarize(ArchSpec.from_json(spec_json), h, w)
+    return summarize(spec_from_json(spec_json), h, w)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _trace(spec_json: str, h: int, w: int) -> list[LayerShape]:
-    return trace(ArchSpec.from_json(spec_json), h, w)
+    return trace(spec_from_json(spec_json), h, w)
 
 
 def summary(spec: ArchSpec, h: int, w: int | None = None) -> Summary:

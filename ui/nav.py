@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from alexnet_core.paths import ASSETS
+
 # (file, title, icon): the first is the default page.
 PAGES: list[tuple[str, str, str]] = [
     ("pages/architecture.py", "Architecture", ":material/account_tree:"),
@@ -26,3 +28,8 @@ def render_links() -> None:
         except Exception:  # a page unknown to this run's page registry: skip the link, keep the app
             continue
     st.divider()
+
+
+def set_page_config() -> None:
+    """The browser tab's title and icon and the wide layout: app.py and a page run on its own alike."""
+    st.set_page_config(page_title="AlexNet Explorer", page_icon=str(ASSETS / "icon.png"), layout="wide")

@@ -6,11 +6,11 @@ from functools import lru_cache
 
 import streamlit as st
 
-from alexnet_core import variants
-from alexnet_core.shapes import describe_range, valid_range
-from alexnet_core.spec import ArchSpec
-from alexnet_core.spec_io import LIMITS
-from ui import nav, state
+from alexnet_core.arch.shapes import describe_range, valid_range
+from alexnet_core.spec import presets
+from alexnet_core.spec.parse import LIMITS
+from alexnet_core.spec.types import ArchSpec
+from ui import nav, runtime, state
 from ui.state import KEYS
 
 
@@ -20,13 +20,13 @@ def render() -> None:
         nav.render_links()
         st.selectbox(
             "AlexNet variant",
-            variants.ids(),
+            presets.ids(),
             key=KEYS["variant"],
-            format_func=lambda vid: variants.get(vid).title,
+            format_func=lambda vid: presets.get(vid).title,
             on_change=state.sync,
             args=("variant",),
         )
-        v = variants.get(state.config().variant)
+        v = presets.get(state.config().variant)
         if state.is_edited():
             st.markdown(f"**{state.spec_label()}**: changed in the Layer Lab")
         st.caption(v.note)
@@ -51,8 +51,9 @@ def _range_text(spec: ArchSpec) -> str:
 
 def page_setup() -> state.Config:
     """Call first on every page: renders the sidebar unless app.py already did this run."""
+    runtime.configure_once()
     if not st.session_state.pop("_shell_rendered", False):
         # Run without app.py (a deep link on a fresh server): set up what app.py would have.
-        st.set_page_config(page_title="AlexNet Explorer", layout="wide")
+        nav.set_page_config()
         render()
     return state.config()

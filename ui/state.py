@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
-from alexnet_core import spec_url, variants
-from alexnet_core.spec import ArchSpec, SpecError
-from alexnet_core.spec_io import LIMITS, with_io
+from alexnet_core.spec import presets, url
+from alexnet_core.spec.parse import LIMITS, with_io
+from alexnet_core.spec.types import ArchSpec, SpecError
 
 DEFAULT_VARIANT = "torchvision"
 MAX_SIDE = 2048
@@ -45,8 +45,8 @@ def ensure_state() -> None:
         return
     qp = st.query_params
     vid = qp.get("variant")
-    vid = vid if vid in variants.ids() else DEFAULT_VARIANT
-    v = variants.get(vid)
+    vid = vid if vid in presets.ids() else DEFAULT_VARIANT
+    v = presets.get(vid)
     cfg = {
         "variant": vid,
         "size": _int_param(qp.get("size"), 1, MAX_SIDE) or v.input_size,
@@ -57,7 +57,7 @@ def ensure_state() -> None:
     token = qp.get("spec")
     if token:
         try:
-            edit = spec_url.decode(token)
+            edit = url.decode(token)
         except SpecError as err:
             ss["url_problem"] = f"The link's spec was not loaded ({err}); showing the {v.title} preset."
         else:
@@ -87,7 +87,7 @@ def sync(name: str) -> None:
 def reset_to_preset() -> None:
     """Back to the chosen preset exactly: its spec, input size, channels and classes."""
     cfg = st.session_state["cfg"]
-    v = variants.get(cfg["variant"])
+    v = presets.get(cfg["variant"])
     cfg.update(size=v.input_size, in_ch=v.in_channels, classes=v.num_classes, edit=None)
 
 
@@ -99,7 +99,7 @@ def config() -> Config:
 
 def preset_spec() -> ArchSpec:
     """The chosen preset, untouched: what the Lab highlights differences from."""
-    return variants.get(config().variant).spec
+    return presets.get(config().variant).spec
 
 
 def _with_io(spec: ArchSpec, cfg: Config) -> ArchSpec:
@@ -123,7 +123,7 @@ def current_spec() -> ArchSpec:
     """The Layer Lab's edited spec when one is active, else the preset with the sidebar's channels and classes."""
     cfg = config()
     edit = st.session_state["cfg"].get("edit")
-    return edit if edit is not None else _with_io(variants.get(cfg.variant).spec, cfg)
+    return edit if edit is not None else _with_io(presets.get(cfg.variant).spec, cfg)
 
 
 def set_spec(spec: ArchSpec) -> None:
@@ -131,7 +131,7 @@ def set_spec(spec: ArchSpec) -> None:
     preset with the sidebar's channels and classes is stored as 'no edit', which keeps URLs short."""
     cfg = st.session_state["cfg"]
     cfg.update(in_ch=spec.in_channels, classes=spec.num_classes)
-    preset = _with_io(variants.get(cfg["variant"]).spec, config())
+    preset = _with_io(presets.get(cfg["variant"]).spec, config())
     same = replace(spec, name=preset.name) == preset
     cfg["edit"] = None if same else replace(spec, name=EDITED_NAME)
 
@@ -146,7 +146,7 @@ def mirror_to_url() -> None:
               "classes": str(cfg.num_classes)}
     edit = st.session_state["cfg"].get("edit")
     if edit is not None:
-        wanted["spec"] = spec_url.encode(edit)
+        wanted["spec"] = url.encode(edit)
     elif "spec" in st.query_params:
         del st.query_params["spec"]
     for key, value in wanted.items():
@@ -156,5 +156,5 @@ def mirror_to_url() -> None:
 
 def spec_label() -> str:
     """A short name for ``current_spec()`` that pages show next to their results."""
-    title = variants.get(config().variant).title
+    title = presets.get(config().variant).title
     return f"✎ Edited (from {title})" if is_edited() else title

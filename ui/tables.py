@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from alexnet_core.arch.table import Summary
 from alexnet_core.format import fmt_shape
-from alexnet_core.summary import Summary
 
 
 def layer_table(summary: Summary) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from alexnet_core.spec import SpecError
+from alexnet_core.spec.types import SpecError
 
 # Each module defines add_commands(subparsers); a handler returns an exit code.
 COMMAND_MODULES = ["alexnet_core.cli.info", "alexnet_core.cli.train", "alexnet_core.cli.export"]

@@ -6,9 +6,9 @@ import argparse
 import re
 from pathlib import Path
 
-from alexnet_core import variants
-from alexnet_core.spec import ArchSpec
-from alexnet_core.spec_io import with_io
+from alexnet_core.spec import presets
+from alexnet_core.spec.parse import MAX_JSON_BYTES, spec_from_json, with_io
+from alexnet_core.spec.types import ArchSpec
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -22,8 +22,20 @@ def parse_size(text: str) -> tuple[int, int]:
     return h, w
 
 
+def read_spec_file(path: Path) -> ArchSpec:
+    """A spec JSON file, read no further than a spec can be long (``/dev/zero`` stops there)."""
+    if not path.is_file():
+        raise ValueError(f"{path} is not a spec file (it does not exist, or is a folder or a device)")
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_JSON_BYTES + 1)
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror}") from None
+    return spec_from_json(data, str(path))
+
+
 def add_network_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--variant", default="torchvision", help=f"one of: {', '.join(variants.ids())}")
+    p.add_argument("--variant", default="torchvision", help=f"one of: {', '.join(presets.ids())}")
     p.add_argument("--spec", type=Path, help="a spec JSON file (from the Layer Lab) instead of --variant")
     p.add_argument("--input-size", type=parse_size, help="H or HxW (default: the variant's own)")
     p.add_argument("--in-channels", type=int, help="override the input channels")
@@ -33,10 +45,10 @@ def add_network_args(p: argparse.ArgumentParser) -> None:
 def resolve_network(args: argparse.Namespace) -> tuple[ArchSpec, tuple[int, int]]:
     """The spec and (H, W) the arguments ask for, validated."""
     if args.spec is not None:
-        spec = ArchSpec.from_json(args.spec.read_bytes())
+        spec = read_spec_file(args.spec)
         default = 224
     else:
-        variant = variants.get(args.variant)
+        variant = presets.get(args.variant)
         spec, default = variant.spec, variant.input_size
     spec = with_io(spec, in_channels=args.in_channels, num_classes=args.num_classes)
     size = args.input_size or (default, default)

@@ -11,8 +11,19 @@ import sys
 from pathlib import Path
 
 from alexnet_core.cli.common import add_network_args, resolve_network
-from alexnet_core.export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, Weights, export
-from alexnet_core.export_checks import MAX_VERIFY_BYTES, Report, check_bytes, check_export
+from alexnet_core.export.checks import (
+    MAX_VERIFY_BYTES,
+    Report,
+    check_bytes,
+    check_export,
+)
+from alexnet_core.export.exporter import (
+    DEFAULT_OPSET,
+    MAX_OPSET,
+    MIN_OPSET,
+    Weights,
+    export,
+)
 from alexnet_core.format import fmt_bytes
 
 _MARK = {True: "ok  ", False: "FAIL", None: "skip"}
@@ -69,7 +80,8 @@ def _print(report: Report, head: dict[str, object], as_json: bool, verb: str) ->
     code = 0 if report.passed else 1
     if as_json:
         body = {**head, "passed": report.passed, "size_bytes": report.size_bytes, "sha256": report.sha256,
-                "max_abs_diff": report.max_abs_diff, "initializer_elements": report.initializer_elements,
+                "max_abs_diff": report.max_abs_diff, "parity_bound": report.parity_bound,
+                "initializer_elements": report.initializer_elements,
                 "param_count": report.param_count,
                 "output_shape": list(report.output_shape) if report.output_shape else None,
                 "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks]}

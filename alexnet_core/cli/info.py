@@ -6,11 +6,11 @@ import argparse
 import json
 import sys
 
-from alexnet_core import variants
+from alexnet_core.arch.shapes import describe_range, valid_range
+from alexnet_core.arch.torchinfo_table import summarize
 from alexnet_core.cli.common import add_network_args, resolve_network
 from alexnet_core.format import fmt_bytes, fmt_count, fmt_shape
-from alexnet_core.shapes import describe_range, valid_range
-from alexnet_core.summary import summarize
+from alexnet_core.spec import presets as variants
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

@@ -7,14 +7,21 @@ import json
 import os
 import sys
 from dataclasses import replace
+from pathlib import Path
 
-from alexnet_core import data as D
-from alexnet_core import train_presets, variants
-from alexnet_core.cli import CliError
-from alexnet_core.jobs import run_job
-from alexnet_core.spec import ArchSpec
-from alexnet_core.store import Store
-from alexnet_core.train import OPTIMIZERS, SCHEDULES, TrainConfig, resolve_device
+from alexnet_core.cli.common import read_spec_file
+from alexnet_core.spec import presets as variants
+from alexnet_core.spec.types import ArchSpec
+from alexnet_core.training import data as D
+from alexnet_core.training import presets as train_presets
+from alexnet_core.training.jobs import run_job
+from alexnet_core.training.loop import (
+    OPTIMIZERS,
+    SCHEDULES,
+    TrainConfig,
+    resolve_device,
+)
+from alexnet_core.training.store import Store
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -64,11 +71,7 @@ def _config(args: argparse.Namespace) -> tuple[ArchSpec, TrainConfig, str]:
     cfg = replace(base, **changes).check()
     D.check_name(cfg.dataset)
     if args.spec:
-        try:
-            with open(args.spec, "rb") as f:
-                spec = ArchSpec.from_json(f.read())
-        except OSError as exc:
-            raise CliError(f"cannot read {args.spec}: {exc.strerror}") from None
+        spec = read_spec_file(Path(args.spec))
         label = f"{spec.name} (file)"
     else:
         v = variants.get(variant_id)

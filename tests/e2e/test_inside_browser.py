@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from alexnet_core import variants
-from alexnet_core.activations import rf_box
-from alexnet_core.shapes import trace
+from alexnet_core.arch.shapes import trace
+from alexnet_core.inside.activations import rf_box
+from alexnet_core.spec import presets
 from tests.e2e import harness
 
 pytestmark = [pytest.mark.browser,
@@ -45,7 +45,7 @@ def test_deep_link_pick_layer_click_unit_and_bad_upload(tmp_path):
                                ".some(c => c.innerText.includes('y 0–'))", timeout=30_000)
         harness.wait_idle(page)
         m = re.search(r"Pixels x (\d+)–(\d+), y 0–(\d+)\.", captions(page))
-        box = rf_box(trace(variants.get("torchvision").spec, 224), "conv2", 0, 1)  # the unit clicked
+        box = rf_box(trace(presets.get("torchvision").spec, 224), "conv2", 0, 1)  # the unit clicked
         assert m and (int(m.group(1)), int(m.group(2)), int(m.group(3))) == (box.x0, box.x1, box.y1), captions(page)
         assert page.get_by_label("Unit column").input_value() == "1"
         harness.screenshot(page, "inside_conv2")

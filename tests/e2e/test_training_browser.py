@@ -56,9 +56,10 @@ def test_start_a_job_and_see_the_curve_grow():
             f"""() => {{ const m = document.body.innerText.match(/(\\d+) metric points logged/);
                        return m && Number(m[1]) > {first}; }}""", timeout=90_000)
         # The epoch curves draw 4 markers per finished epoch (train/test x loss/accuracy): the live
-        # chart must go from one epoch to two without a reload.
+        # chart must reach at least one epoch and then grow to two without a reload. A quick machine
+        # may already be at two when we first look, so only "at least" is asserted at any instant.
         wait_points(page, 4)
-        assert curve_points(page) == 4 and logged_points(page) > first
+        assert curve_points(page) >= 4 and logged_points(page) > first
         harness.screenshot(page, "training_live")
         wait_points(page, 8)
         page.wait_for_selector("text=Done: 2 epochs.", timeout=120_000)

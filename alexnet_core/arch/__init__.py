@@ -1,0 +1,1 @@
+"""From a spec to shapes, modules, tables and explanations."""

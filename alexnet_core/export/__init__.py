@@ -1,0 +1,1 @@
+"""ONNX export, its checks and its graph."""

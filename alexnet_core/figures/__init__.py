@@ -1,0 +1,1 @@
+"""Plotly figures, pure functions of core data; one style for all."""

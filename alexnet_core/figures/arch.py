@@ -1,0 +1,51 @@
+"""plotly figure builders: data in, go.Figure out. No Streamlit, so tests can read the data."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from alexnet_core.arch.table import Summary
+
+PARAM_COLOUR = "#4C78A8"
+MACS_COLOUR = "#F58518"
+
+
+def params_macs_figure(summary: Summary) -> go.Figure:
+    """Parameters and mult-adds per weighted layer, side by side: fc6 holds the weights, convs do the work.
+
+    Two axes laid out by hand: make_subplots costs ~80 ms, which a slider rerun cannot afford.
+    """
+    rows = [r for r in summary.layers if r.params or r.mult_adds]
+    names = [r.name for r in rows]
+    data = [
+        go.Bar(x=names, y=[r.params for r in rows], name="parameters", marker_color=PARAM_COLOUR,
+               hovertemplate="%{x}: %{y:,} parameters<extra></extra>", xaxis="x", yaxis="y"),
+        go.Bar(x=names, y=[r.mult_adds for r in rows], name="mult-adds", marker_color=MACS_COLOUR,
+               hovertemplate="%{x}: %{y:,} mult-adds<extra></extra>", xaxis="x2", yaxis="y2"),
+    ]
+    layout = dict(
+        height=360, showlegend=False, margin=dict(l=10, r=10, t=40, b=10),
+        xaxis=dict(domain=[0, 0.46]), xaxis2=dict(domain=[0.54, 1], anchor="y2"),
+        yaxis=dict(anchor="x"), yaxis2=dict(anchor="x2"),
+        annotations=[
+            dict(text="Parameters", x=0.23, y=1.08, xref="paper", yref="paper", showarrow=False),
+            dict(text="Mult-adds", x=0.77, y=1.08, xref="paper", yref="paper", showarrow=False),
+        ],
+    )
+    return go.Figure(data=data, layout=layout)
+
+
+def share_figure(summary: Summary) -> go.Figure:
+    """One stacked bar per quantity: where the parameters live versus where the compute goes."""
+    cls_p = summary.classifier_param_share
+    conv_m = summary.conv_mult_add_share
+    ys = ["parameters", "mult-adds"]
+    data = [
+        go.Bar(y=ys, x=[1 - cls_p, conv_m], name="convolutions", orientation="h", marker_color=MACS_COLOUR,
+               texttemplate="%{x:.1%}", hovertemplate="convolutions: %{x:.1%}<extra></extra>"),
+        go.Bar(y=ys, x=[cls_p, 1 - conv_m], name="classifier & rest", orientation="h", marker_color=PARAM_COLOUR,
+               texttemplate="%{x:.1%}", hovertemplate="classifier & rest: %{x:.1%}<extra></extra>"),
+    ]
+    layout = dict(barmode="stack", height=170, margin=dict(l=10, r=10, t=10, b=10),
+                  xaxis=dict(tickformat=".0%", range=[0, 1]), legend=dict(orientation="h", y=-0.3))
+    return go.Figure(data=data, layout=layout)

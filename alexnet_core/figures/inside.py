@@ -1,0 +1,227 @@
+"""Figures for the Inside page: pure functions, arrays in, go.Figure (or uint8 image) out.
+
+Speed matters here (every click reruns the page): grids are ONE tiled heatmap rather than
+many subplots, images travel as PNG data URIs, and figures skip plotly's validation.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+from alexnet_core.inside.activations import Box, LayerStats
+
+GAP = 1  # blank pixels between tiles
+
+
+def _fig(data: list, layout: dict) -> go.Figure:
+    return go.Figure(data=data, layout=layout, skip_invalid=False, _validate=False)
+
+
+def png_uri(img: np.ndarray) -> str:
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+# ---------------------------------------------------------------- feature maps
+
+
+def tile(maps: np.ndarray, cols: int, fill: float = np.nan) -> np.ndarray:
+    """(N, h, w) -> one (rows·(h+GAP)-GAP, cols·(w+GAP)-GAP) mosaic, row-major, gaps = fill."""
+    n, h, w = maps.shape
+    rows = math.ceil(n / cols)
+    out = np.full((rows * (h + GAP) - GAP, cols * (w + GAP) - GAP), fill, dtype=np.float32)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        out[r * (h + GAP): r * (h + GAP) + h, c * (w + GAP): c * (w + GAP) + w] = maps[i]
+    return out
+
+
+def per_map_scaled(maps: np.ndarray) -> np.ndarray:
+    """Each map stretched to [0, 1] on its own (a constant map becomes 0)."""
+    lo = maps.min(axis=(1, 2), keepdims=True)
+    span = maps.max(axis=(1, 2), keepdims=True) - lo
+    return np.where(span > 0, (maps - lo) / np.where(span > 0, span, 1), 0.0).astype(np.float32)
+
+
+def feature_grid_figure(maps: np.ndarray, channels: Sequence[int], shared_scale: bool,
+                        cols: int = 8, title: str = "") -> go.Figure:
+    """Top-k channel maps as one tiled heatmap, each tile labelled with its channel."""
+    n, h, w = maps.shape
+    cols = max(1, min(cols, n))
+    z = tile(maps if shared_scale else per_map_scaled(maps), cols)
+    rows = math.ceil(n / cols)
+    labels = [dict(x=(i % cols) * (w + GAP) - 0.5, y=(i // cols) * (h + GAP) - 0.5, text=f"ch {c}",
+                   showarrow=False, xanchor="left", yanchor="top", font=dict(size=9, color="white"),
+                   bgcolor="rgba(0,0,0,0.45)", xref="x", yref="y")
+              for i, c in enumerate(channels)]
+    colorbar = dict(title="value" if shared_scale else "per map", thickness=10)
+    heat = go.Heatmap(z=z, colorscale="Viridis", colorbar=colorbar, hoverongaps=False,
+                      hovertemplate="value %{z:.3g}<extra></extra>", zmin=None if shared_scale else 0,
+                      zmax=None if shared_scale else 1)
+    tile_px = max(40, min(110, 720 // cols))
+    layout = dict(title=title, annotations=labels, height=min(1400, 60 + rows * tile_px),
+                  margin=dict(l=5, r=5, t=35 if title else 5, b=5),
+                  xaxis=dict(visible=False, constrain="domain"),
+                  yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
+                  plot_bgcolor="white")
+    return _fig([heat], layout)
+
+
+def channel_figure(m: np.ndarray, rows: np.ndarray, cols: np.ndarray, title: str,
+                   selected: tuple[int, int] | None = None) -> go.Figure:
+    """One channel enlarged; invisible markers over each cell make units clickable.
+
+    ``rows``/``cols`` give the real unit index of each displayed row/column (after downsampling)."""
+    h, w = m.shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    custom = np.stack([rows[yy.ravel()], cols[xx.ravel()]], axis=1)
+    heat = go.Heatmap(z=m, colorscale="Viridis", colorbar=dict(thickness=10),
+                      hovertemplate="value %{z:.3g}<extra></extra>")
+    dots = go.Scatter(x=xx.ravel(), y=yy.ravel(), mode="markers", customdata=custom,
+                      marker=dict(size=max(4, 360 // max(h, w)), color="rgba(0,0,0,0)", symbol="square"),
+                      hovertemplate="unit (row %{customdata[0]}, col %{customdata[1]})<extra>click for its RF</extra>",
+                      showlegend=False)
+    shapes = []
+    if selected is not None:
+        r = int(np.searchsorted(rows, selected[0], side="right") - 1)
+        c = int(np.searchsorted(cols, selected[1], side="right") - 1)
+        shapes.append(dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
+                           line=dict(color="red", width=2)))
+    layout = dict(title=title, height=420, margin=dict(l=5, r=5, t=35, b=5), shapes=shapes,
+                  xaxis=dict(visible=False, constrain="domain"),
+                  yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
+                  clickmode="event+select", dragmode=False)
+    return _fig([heat, dots], layout)
+
+
+def rf_figure(image: np.ndarray, box: Box, title: str, uri: str | None = None) -> go.Figure:
+    """The network's input with a unit's receptive field drawn on it (uri: png_uri(image), if cached)."""
+    h, w = image.shape[:2]
+    img = go.Image(source=uri or png_uri(image), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip")
+    rect = dict(type="rect", x0=box.x0, y0=box.y0, x1=box.x1, y1=box.y1,
+                line=dict(color="red", width=3), fillcolor="rgba(255,0,0,0.12)")
+    layout = dict(title=title, height=420, margin=dict(l=5, r=5, t=35, b=5), shapes=[rect],
+                  xaxis=dict(visible=False, range=[0, w], constrain="domain"),
+                  yaxis=dict(visible=False, range=[h, 0], scaleanchor="x"))
+    return _fig([img], layout)
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def stats_figure(stats: Sequence[LayerStats], highlight: str | None = None) -> go.Figure:
+    """Mean, std and max per layer (left axis) and the fraction of zeros (right axis, dashed)."""
+    x = [s.label for s in stats]
+    data = [
+        go.Scatter(x=x, y=[s.mean for s in stats], name="mean", mode="lines+markers"),
+        go.Scatter(x=x, y=[s.std for s in stats], name="std", mode="lines+markers"),
+        go.Scatter(x=x, y=[s.max for s in stats], name="max", mode="lines+markers"),
+        go.Scatter(x=x, y=[s.zeros for s in stats], name="fraction zeros", mode="lines+markers",
+                   yaxis="y2", line=dict(dash="dash", color="black")),
+    ]
+    shapes = []
+    if highlight in x:
+        shapes.append(dict(type="line", x0=highlight, x1=highlight, y0=0, y1=1, yref="paper",
+                           line=dict(color="red", width=1)))
+    layout = dict(height=340, margin=dict(l=10, r=10, t=10, b=10), shapes=shapes,
+                  yaxis=dict(title="value"),
+                  yaxis2=dict(title="fraction zeros", overlaying="y", side="right", range=[0, 1], tickmode="linear",
+                              tick0=0, dtick=0.25, tickformat=".0%", showgrid=False),
+                  legend=dict(orientation="h", y=1.12), hovermode="x unified")
+    return _fig(data, layout)
+
+
+def histogram_figure(counts: np.ndarray, edges: np.ndarray, label: str) -> go.Figure:
+    centres = (edges[:-1] + edges[1:]) / 2
+    bar = go.Bar(x=centres, y=counts, width=float(edges[1] - edges[0]), marker_color="#4C78A8",
+                 hovertemplate="%{x:.3g}: %{y:,.0f} values<extra></extra>")
+    layout = dict(height=300, margin=dict(l=10, r=10, t=35, b=10), title=f"values in {label}",
+                  yaxis=dict(type="log", title="count"), xaxis=dict(title="activation"), bargap=0)
+    return _fig([bar], layout)
+
+
+# ---------------------------------------------------------------- filters
+
+
+def filter_tiles(weight: np.ndarray, cols: int = 8, scale: int = 4) -> np.ndarray:
+    """conv1 weights (O, I, k, k) -> uint8 RGB mosaic; each filter min-max scaled on its own.
+
+    Three input channels show as colour; any other count as the grey mean over channels."""
+    o, i, k, _ = weight.shape
+    w = weight.astype(np.float32)
+    rgb = w[:, :3] if i == 3 else np.repeat(w.mean(1, keepdims=True), 3, axis=1)
+    lo = rgb.min(axis=(1, 2, 3), keepdims=True)
+    span = np.maximum(rgb.max(axis=(1, 2, 3), keepdims=True) - lo, 1e-12)
+    norm = ((rgb - lo) / span).transpose(0, 2, 3, 1)  # (O, k, k, 3)
+    cols = min(cols, o)
+    rows = math.ceil(o / cols)
+    out = np.ones((rows * (k + GAP) - GAP, cols * (k + GAP) - GAP, 3), dtype=np.float32)
+    for n in range(o):
+        r, c = divmod(n, cols)
+        out[r * (k + GAP): r * (k + GAP) + k, c * (k + GAP): c * (k + GAP) + k] = norm[n]
+    img = (out * 255).round().astype(np.uint8)
+    return img.repeat(scale, 0).repeat(scale, 1)
+
+
+def thumbnail(image: np.ndarray, max_side: int = 256) -> np.ndarray:
+    """A small copy for display: the browser never needs the full original."""
+    h, w = image.shape[:2]
+    if max(h, w) <= max_side:
+        return image
+    scale = max_side / max(h, w)
+    return np.asarray(Image.fromarray(image).resize((max(1, round(w * scale)), max(1, round(h * scale))),
+                                                    Image.BILINEAR))
+
+
+def saliency_overlay(image: np.ndarray, sal: np.ndarray, alpha: float = 0.75) -> np.ndarray:
+    """Red where the top class's logit is most sensitive to the pixel, over a dimmed input."""
+    base = image.astype(np.float32) * 0.55
+    s = sal[..., None].astype(np.float32) ** 0.7
+    red = np.array([255.0, 30.0, 30.0], dtype=np.float32)
+    return np.clip(base * (1 - alpha * s) + red * alpha * s, 0, 255).astype(np.uint8)
+
+
+# ---------------------------------------------------------------- activation functions
+
+
+def activation_curves_figure(x: np.ndarray, curves: dict[str, tuple[np.ndarray, np.ndarray]]) -> go.Figure:
+    """f(x) on the left, f'(x) on the right, for each activation."""
+    colours = ["#4C78A8", "#F58518", "#54A24B", "#E45756"]
+    data = []
+    for n, (name, (y, dy)) in enumerate(curves.items()):
+        col = colours[n % len(colours)]
+        data.append(go.Scatter(x=x, y=y, name=name, line=dict(color=col), legendgroup=name))
+        data.append(go.Scatter(x=x, y=dy, name=f"{name}'", line=dict(color=col, dash="dot"),
+                               legendgroup=name, xaxis="x2", yaxis="y2", showlegend=False))
+    layout = dict(
+        height=300, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.15),
+        xaxis=dict(domain=[0, 0.46]), xaxis2=dict(domain=[0.54, 1], anchor="y2"),
+        yaxis=dict(anchor="x"), yaxis2=dict(anchor="x2"),
+        annotations=[dict(text="f(x)", x=0.23, y=1.1, xref="paper", yref="paper", showarrow=False),
+                     dict(text="f′(x)", x=0.77, y=1.1, xref="paper", yref="paper", showarrow=False)],
+    )
+    return _fig(data, layout)
+
+
+def activation_compare_figure(per_act: dict[str, Sequence[LayerStats]]) -> go.Figure:
+    """For each activation function: mean and fraction of zeros after each activation layer."""
+    data = []
+    for name, stats in per_act.items():
+        x = [f"act {i + 1}" for i in range(len(stats))]
+        data.append(go.Bar(x=x, y=[s.mean for s in stats], name=f"{name}: mean", legendgroup=name))
+        data.append(go.Scatter(x=x, y=[s.zeros for s in stats], name=f"{name}: zeros", yaxis="y2",
+                               mode="lines+markers", legendgroup=name))
+    layout = dict(height=320, margin=dict(l=10, r=10, t=10, b=10), barmode="group",
+                  yaxis=dict(title="mean activation"),
+                  yaxis2=dict(title="fraction zeros", overlaying="y", side="right", range=[0, 1], tickmode="linear",
+                              tick0=0, dtick=0.25, tickformat=".0%", showgrid=False),
+                  legend=dict(orientation="h", y=1.15))
+    return _fig(data, layout)

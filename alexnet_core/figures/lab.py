@@ -1,0 +1,84 @@
+"""plotly builders for the Layer Lab and Compare pages: data in, go.Figure out (no Streamlit).
+
+Axes are laid out by hand: make_subplots costs ~80 ms, more than a slider rerun may spend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from alexnet_core.arch.conv_arith import Arith
+from alexnet_core.arch.table import Summary
+
+SIZE_COLOUR = "#4C78A8"
+CH_COLOUR = "#F58518"
+PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2"]
+
+
+def flow_figure(summary: Summary) -> go.Figure:
+    """Spatial side (line, left axis) and channels (bars, right axis) after the input and each conv and pool."""
+    rows = [r for r in summary.layers if r.type in ("Conv2d", "MaxPool2d", "AdaptiveAvgPool2d")]
+    names = ["input"] + [r.name for r in rows]
+    side = [summary.input_shape[2]] + [r.output_shape[2] for r in rows]
+    chans = [summary.input_shape[1]] + [r.output_shape[1] for r in rows]
+    data = [
+        go.Bar(x=names, y=chans, name="channels", marker_color=CH_COLOUR, opacity=0.5, yaxis="y2",
+               text=chans, textposition="inside", hovertemplate="%{x}: %{y:,} channels<extra></extra>"),
+        go.Scatter(x=names, y=side, name="spatial side (px)", mode="lines+markers+text", text=side,
+                   textposition="top right", line=dict(color=SIZE_COLOUR, width=3),
+                   hovertemplate="%{x}: %{y}×%{y} px<extra></extra>"),
+    ]
+    layout = dict(
+        height=320, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.14),
+        yaxis=dict(title="side (px)", rangemode="tozero", range=[0, max(side) * 1.15]),
+        yaxis2=dict(title="channels", overlaying="y", side="right", showgrid=False, tickformat=",d",
+                    range=[0, max(chans) * 1.15]),
+    )
+    return go.Figure(data=data, layout=layout)
+
+
+def arith_figure(a: Arith, position: int) -> go.Figure:
+    """The padded input (padding shaded), the window at output ``position`` (row, and the same column)."""
+    size = a.padded
+    z = np.full((size, size), 0.35)  # padding
+    z[a.p:a.p + a.n, a.p:a.p + a.n] = 0.0  # the real input
+    if a.leftover:  # rows/cols no window reaches: the floor's leftover (input or padding alike)
+        z[size - a.leftover:, :] = 0.7
+        z[:, size - a.leftover:] = 0.7
+    starts = a.starts()
+    i = min(max(position, 0), len(starts) - 1) if starts else 0
+    top = starts[i] if starts else 0
+    data = [go.Heatmap(z=z, zmin=0, zmax=1, showscale=False, xgap=1, ygap=1, hoverinfo="skip",
+                       colorscale=[[0, "#e8eef6"], [0.35, "#c9c9c9"], [0.7, "#f2b8b5"], [1, "#f2b8b5"]])]
+    shapes = [dict(type="rect", x0=top - 0.5, x1=top + a.eff_k - 0.5, y0=top - 0.5, y1=top + a.eff_k - 0.5,
+                   line=dict(color="#d62728", width=3), fillcolor="rgba(214,39,40,0.15)")]
+    for s in starts:  # ticks where each window starts along the top edge
+        shapes.append(dict(type="line", x0=s - 0.5, x1=s - 0.5, y0=-1.6, y1=-0.6, line=dict(color="#555", width=1)))
+    layout = dict(
+        height=440, margin=dict(l=10, r=10, t=40, b=10), shapes=shapes,
+        title=dict(text=f"window {i + 1} of {len(starts)}: rows {top}–{top + a.eff_k - 1} of {size} padded",
+                   font=dict(size=13)),
+        xaxis=dict(showticklabels=False, range=[-0.5, size - 0.5], constrain="domain"),
+        yaxis=dict(showticklabels=False, range=[size - 0.5, -1.8], scaleanchor="x"),
+    )
+    return go.Figure(data=data, layout=layout)
+
+
+def compare_figure(names: list[str], summaries: list[Summary], quantity: str = "params") -> go.Figure:
+    """Grouped bars per weighted layer, one colour per spec (quantity: 'params' or 'mult_adds')."""
+    order: list[str] = []
+    for s in summaries:
+        for r in s.layers:
+            if (r.params or r.mult_adds) and r.name not in order:
+                order.append(r.name)
+    data = []
+    for j, (name, s) in enumerate(zip(names, summaries, strict=True)):
+        by = {r.name: getattr(r, quantity) for r in s.layers}
+        data.append(go.Bar(x=order, y=[by.get(n, 0) for n in order], name=name,
+                           marker_color=PALETTE[j % len(PALETTE)],
+                           hovertemplate=f"{name}<br>%{{x}}: %{{y:,}}<extra></extra>"))
+    title = "parameters" if quantity == "params" else "mult-adds"
+    layout = dict(barmode="group", height=360, margin=dict(l=10, r=10, t=40, b=10),
+                  title=dict(text=f"{title} per layer", font=dict(size=14)), legend=dict(orientation="h", y=-0.15))
+    return go.Figure(data=data, layout=layout)

@@ -1,0 +1,1 @@
+"""What a network makes of one image: inputs and activations."""

@@ -1,0 +1,1 @@
+"""The network description: types, JSON parsing with limits, permalinks, the preset registry."""

@@ -1,0 +1,1 @@
+"""Training: config, data, loop, the run store and the job backends."""

@@ -1,0 +1,213 @@
+"""The job queue: a worker in its own OS process (spawn, so CUDA works) runs one job per device.
+
+The store is the only channel: the app queues runs and asks for cancels; the worker claims,
+trains and writes metrics, heartbeats and checkpoints. A file lock per device makes sure that
+only one worker serves a device, however many app processes start one. A worker that dies
+mid-epoch leaves its finished epochs (metrics + resume state) behind; ``Store.recover`` marks
+its run interrupted, and ``resume`` continues after the last finished epoch.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import multiprocessing as mp
+import os
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from alexnet_core.spec.parse import spec_from_dict
+from alexnet_core.spec.types import ArchSpec
+from alexnet_core.training.data import check_name
+from alexnet_core.training.loop import (
+    Cancelled,
+    TrainConfig,
+    TrainingFailed,
+    fit,
+    prepare_run,
+    resolve_device,
+)
+from alexnet_core.training.store import Run, Store
+from alexnet_core.weights.checkpoint import save_checkpoint
+
+IDLE_EXIT_S = 120.0  # a worker with nothing to do exits; the app starts a new one on demand
+POLL_S = 0.5
+CANCEL_POLL_S = 0.5
+
+
+class StoreCallbacks:
+    """Training callbacks that write to the store (and to tensorboard when it is installed)."""
+
+    def __init__(self, store: Store, run: Run, echo: Any = None) -> None:
+        self.store, self.run, self.echo = store, run, echo
+        self.t0 = time.monotonic()
+        self.p0 = run.progress if run.resume else 0.0
+        self.spec: ArchSpec | None = None
+        self.tb = _tensorboard_writer(store.run_dir(run.id))
+        self._last_cancel_check = 0.0
+        self._cancel = False
+
+    def on_start(self, info: dict[str, Any]) -> None:
+        self.spec = spec_from_dict(info["spec"])
+        self.store.update(self.run.id, info={k: v for k, v in info.items() if k != "spec"})
+
+    def _eta(self, progress: float) -> float | None:
+        done = progress - self.p0
+        if done <= 0:
+            return None
+        return (time.monotonic() - self.t0) / done * (1 - progress)
+
+    def on_step(self, epoch: int, step: int, metrics: dict[str, float], progress: float) -> None:
+        self.store.log(self.run.id, [(f"step/train_{k}", step, v) for k, v in metrics.items()])
+        self.store.beat(self.run.id, progress, self._eta(progress))
+        if self.tb is not None:
+            for k, v in metrics.items():
+                self.tb.add_scalar(f"step/train_{k}", v, step)
+
+    def on_epoch(self, epoch: int, metrics: dict[str, float], model: nn.Module,
+                 optimizer: torch.optim.Optimizer) -> None:
+        assert self.spec is not None
+        rid = self.run.id
+        # Files first, then the row: a kill between the two loses at most this epoch's row.
+        save_checkpoint(self.store.checkpoint_path(rid), self.spec, model,
+                        meta={"run": rid, "epoch": epoch, **metrics})
+        tmp = self.store.resume_path(rid).with_suffix(".tmp")
+        torch.save({"model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+                    "optimizer": optimizer.state_dict(), "epoch": epoch, "metrics": dict(metrics)}, tmp)
+        tmp.replace(self.store.resume_path(rid))
+        self.store.commit_epoch(rid, epoch, [(f"epoch/{k}", epoch, v) for k, v in metrics.items()])
+        if self.tb is not None:
+            for k, v in metrics.items():
+                self.tb.add_scalar(f"epoch/{k}", v, epoch)
+            self.tb.flush()
+        if self.echo is not None:
+            self.echo(epoch, metrics)
+
+    def should_stop(self) -> bool:
+        now = time.monotonic()
+        if now - self._last_cancel_check >= CANCEL_POLL_S:
+            self._last_cancel_check = now
+            self._cancel = self.store.cancel_requested(self.run.id)
+        return self._cancel
+
+    def close(self) -> None:
+        if self.tb is not None:
+            self.tb.close()
+
+
+def _tensorboard_writer(folder: Path) -> Any:
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except Exception:  # tensorboard is optional
+        return None
+    return SummaryWriter(str(folder / "tb"))
+
+
+def run_job(store: Store, run: Run, echo: Any = None) -> str:
+    """Train one claimed run to its end; returns and records its final status."""
+    cb = StoreCallbacks(store, run, echo)
+    try:
+        cfg = TrainConfig.from_dict(run.config)
+        spec = spec_from_dict(run.spec)
+        start, state = 0, None
+        if run.resume and run.epochs_done > 0 and store.resume_path(run.id).exists():
+            state = torch.load(store.resume_path(run.id), map_location="cpu", weights_only=True)
+            start = int(state["epoch"])
+            if start > run.epochs_done:  # killed between the files and the row: the file has the metrics
+                store.commit_epoch(run.id, start, [(f"epoch/{k}", start, v) for k, v in state["metrics"].items()])
+            store.truncate(run.id, start, start * int(run.info.get("steps_per_epoch", 0)))
+        prepared = prepare_run(spec, cfg)
+        fit(spec, cfg, cb, should_stop=cb.should_stop, start_epoch=start, resume_state=state, prepared=prepared)
+    except Cancelled:
+        store.finish(run.id, "cancelled", "cancelled by the user; finished epochs kept")
+        return "cancelled"
+    except (TrainingFailed, ValueError, KeyError, FileNotFoundError) as exc:  # user-caused: one line
+        store.finish(run.id, "failed", str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc))
+        return "failed"
+    except Exception as exc:  # a bug or a crash inside torch: keep the reason, keep the worker alive
+        last = traceback.format_exc().strip().splitlines()[-1]
+        store.finish(run.id, "failed", f"crashed: {type(exc).__name__}: {exc} ({last})")
+        return "failed"
+    finally:
+        cb.close()
+    store.update(run.id, progress=1.0)
+    store.finish(run.id, "done")
+    return "done"
+
+
+def _lock(folder: Path, device: str) -> Any:
+    """An exclusive lock per device; None if another live worker holds it."""
+    f = open(folder / f"worker-{device}.lock", "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return None
+    f.seek(0)
+    f.truncate()
+    f.write(str(os.getpid()))
+    f.flush()
+    return f
+
+
+def worker_main(runs_folder: str, device: str, idle_exit_s: float = IDLE_EXIT_S) -> None:
+    """Entry point of the worker process: claim, run, repeat; exit when idle."""
+    if os.environ.get("ALEXNET_TRAIN_THREADS", "").isdigit():
+        torch.set_num_threads(max(1, int(os.environ["ALEXNET_TRAIN_THREADS"])))
+    store = Store(Path(runs_folder))
+    lock = _lock(store.folder, device)
+    if lock is None:
+        return  # another worker serves this device
+    store.recover()
+    idle_since = time.monotonic()
+    while time.monotonic() - idle_since < idle_exit_s:
+        run = store.claim_next(device, os.getpid())
+        if run is None:
+            time.sleep(POLL_S)
+            continue
+        run_job(store, run)
+        idle_since = time.monotonic()
+    lock.close()
+
+
+class Launcher:
+    """Starts (and restarts) the worker process for one device. One per app process."""
+
+    def __init__(self, runs_folder: Path, device: str = "auto", idle_exit_s: float = IDLE_EXIT_S) -> None:
+        self.folder = Path(runs_folder)
+        self.device = resolve_device(device)
+        self.idle_exit_s = idle_exit_s
+        self.ctx = mp.get_context("spawn")
+        self.process: mp.process.BaseProcess | None = None
+
+    def ensure(self) -> None:
+        """Recover lost runs; start a worker if there is queued work and none is alive."""
+        store = Store(self.folder)
+        store.recover()
+        if self.process is not None and self.process.is_alive():
+            return
+        if not any(r.device == self.device for r in store.list(["queued"])):
+            return
+        self.process = self.ctx.Process(target=worker_main, args=(str(self.folder), self.device, self.idle_exit_s),
+                                        daemon=True, name=f"alexnet-worker-{self.device}")
+        self.process.start()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None and self.process.is_alive() else None
+
+    def stop(self, timeout: float = 10) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout)
+
+
+def submit(store: Store, spec: ArchSpec, cfg: TrainConfig, label: str) -> int:
+    """Queue a run for the device its config resolves to (checked now, not in the worker)."""
+    cfg.check()
+    check_name(cfg.dataset)
+    return store.create(label, spec.to_dict(), cfg.to_dict(), resolve_device(cfg.device))

@@ -1,0 +1,296 @@
+"""Runs, configs, metrics and status in one SQLite file under runs_dir(), shared by every process.
+
+Each call opens its own short connection (WAL, busy timeout), so the app, the worker process and
+the CLI can all read and write at once. A run's folder holds its checkpoint and resume state.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alexnet_core.paths import runs_dir
+from alexnet_core.weights.checkpoint import RESUME_FILE
+
+STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
+ACTIVE = ("queued", "running")
+STALE_HEARTBEAT_S = 1800.0  # alive pid but silent this long (a hung worker): presumed dead. Long
+# evaluations or downloads write nothing for minutes, so the pid check does the everyday work.
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    label TEXT NOT NULL,
+    status TEXT NOT NULL,
+    device TEXT NOT NULL,
+    config TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    created REAL NOT NULL,
+    started REAL, finished REAL, heartbeat REAL,
+    pid INTEGER,
+    reason TEXT,
+    progress REAL NOT NULL DEFAULT 0,
+    eta_s REAL,
+    epochs_done INTEGER NOT NULL DEFAULT 0,
+    info TEXT,
+    cancel INTEGER NOT NULL DEFAULT 0,
+    resume INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    value REAL NOT NULL,
+    wall_time REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS metrics_run_key ON metrics(run, key, step);
+CREATE INDEX IF NOT EXISTS runs_status ON runs(status, device);
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    label: str
+    status: str
+    device: str
+    config: dict[str, Any]
+    spec: dict[str, Any]
+    created: float
+    started: float | None
+    finished: float | None
+    heartbeat: float | None
+    pid: int | None
+    reason: str | None
+    progress: float
+    eta_s: float | None
+    epochs_done: int
+    info: dict[str, Any]
+    cancel: bool
+    resume: bool
+
+    @property
+    def title(self) -> str:
+        return f"#{self.id} {self.label}"
+
+
+def _row_to_run(r: sqlite3.Row) -> Run:
+    d = dict(r)
+    d["config"] = json.loads(d["config"])
+    d["spec"] = json.loads(d["spec"])
+    d["info"] = json.loads(d["info"] or "{}")
+    d["cancel"] = bool(d["cancel"])
+    d["resume"] = bool(d["resume"])
+    return Run(**d)
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (killed, not yet reaped by its parent) is dead for our purposes
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+class Store:
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else runs_dir()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / "runs.sqlite"
+        with self._db() as db:
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            yield db
+        finally:
+            db.close()
+
+    # ---------------------------------------------------------------- runs
+
+    def create(self, label: str, spec: dict[str, Any], config: dict[str, Any], device: str,
+               status: str = "queued", pid: int | None = None) -> int:
+        now = time.time()
+        with self._db() as db:
+            cur = db.execute(
+                "INSERT INTO runs(label, status, device, config, spec, created, started, heartbeat, pid)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (label, status, device, json.dumps(config), json.dumps(spec), now,
+                 now if status == "running" else None, now if status == "running" else None, pid))
+            return int(cur.lastrowid)
+
+    def get(self, run_id: int) -> Run:
+        with self._db() as db:
+            row = db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no run #{run_id}")
+        return _row_to_run(row)
+
+    def list(self, statuses: Iterable[str] | None = None) -> list[Run]:
+        with self._db() as db:
+            if statuses is None:
+                rows = db.execute("SELECT * FROM runs ORDER BY id DESC").fetchall()
+            else:
+                s = list(statuses)
+                rows = db.execute(f"SELECT * FROM runs WHERE status IN ({','.join('?' * len(s))}) ORDER BY id DESC",
+                                  s).fetchall()
+        return [_row_to_run(r) for r in rows]
+
+    def claim_next(self, device: str, pid: int) -> Run | None:
+        """Atomically take the oldest queued run for this device and mark it running."""
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            busy = db.execute("SELECT id FROM runs WHERE status='running' AND device=?", (device,)).fetchone()
+            row = None if busy else db.execute(
+                "SELECT id FROM runs WHERE status='queued' AND device=? ORDER BY id LIMIT 1", (device,)).fetchone()
+            if row is not None:
+                now = time.time()
+                db.execute("UPDATE runs SET status='running', pid=?, started=COALESCE(started, ?), heartbeat=?,"
+                           " reason=NULL, finished=NULL WHERE id=?", (pid, now, now, row["id"]))
+            db.execute("COMMIT")
+        return self.get(row["id"]) if row is not None else None
+
+    def update(self, run_id: int, **fields: Any) -> None:
+        for k in ("info",):
+            if k in fields:
+                fields[k] = json.dumps(fields[k])
+        cols = ", ".join(f"{k}=?" for k in fields)
+        with self._db() as db:
+            db.execute(f"UPDATE runs SET {cols} WHERE id=?", (*fields.values(), run_id))
+
+    def finish(self, run_id: int, status: str, reason: str | None = None) -> None:
+        assert status in STATUSES
+        self.update(run_id, status=status, reason=reason, finished=time.time(), eta_s=None)
+
+    def beat(self, run_id: int, progress: float, eta_s: float | None) -> None:
+        self.update(run_id, progress=progress, eta_s=eta_s, heartbeat=time.time())
+
+    def request_cancel(self, run_id: int) -> str:
+        """Queued runs are cancelled at once; a running one stops at its next step."""
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT status FROM runs WHERE id=?", (run_id,)).fetchone()
+            if row is None:
+                db.execute("ROLLBACK")
+                raise KeyError(f"no run #{run_id}")
+            if row["status"] == "queued":
+                db.execute("UPDATE runs SET status='cancelled', reason='cancelled before it started', finished=?"
+                           " WHERE id=?", (time.time(), run_id))
+            elif row["status"] == "running":
+                db.execute("UPDATE runs SET cancel=1 WHERE id=?", (run_id,))
+            db.execute("COMMIT")
+            return row["status"]
+
+    def cancel_requested(self, run_id: int) -> bool:
+        with self._db() as db:
+            row = db.execute("SELECT cancel FROM runs WHERE id=?", (run_id,)).fetchone()
+        return bool(row and row["cancel"])
+
+    def requeue(self, run_id: int, resume: bool) -> None:
+        """Resume (continue after the kept epochs) or rerun (start over, old metrics dropped)."""
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            if not resume:
+                db.execute("DELETE FROM metrics WHERE run=?", (run_id,))
+            db.execute("UPDATE runs SET status='queued', cancel=0, reason=NULL, finished=NULL, pid=NULL, resume=?,"
+                       " progress=CASE WHEN ? THEN progress ELSE 0 END,"
+                       " epochs_done=CASE WHEN ? THEN epochs_done ELSE 0 END WHERE id=?",
+                       (int(resume), int(resume), int(resume), run_id))
+            db.execute("COMMIT")
+
+    def recover(self, stale_after: float = STALE_HEARTBEAT_S) -> list[int]:
+        """Running jobs whose process is gone (or silent too long) become 'interrupted'."""
+        now = time.time()
+        lost = [r for r in self.list(["running"])
+                if not pid_alive(r.pid) or (r.heartbeat is not None and now - r.heartbeat > stale_after)]
+        for r in lost:
+            self.finish(r.id, "interrupted",
+                        f"the worker stopped during epoch {r.epochs_done + 1}; {r.epochs_done} finished "
+                        f"epoch(s) kept: resume or rerun")
+        return [r.id for r in lost]
+
+    def delete(self, run_id: int) -> None:
+        with self._db() as db:
+            db.execute("DELETE FROM metrics WHERE run=?", (run_id,))
+            db.execute("DELETE FROM runs WHERE id=?", (run_id,))
+
+    # ---------------------------------------------------------------- metrics
+
+    def log(self, run_id: int, rows: Iterable[tuple[str, int, float]]) -> None:
+        now = time.time()
+        with self._db() as db:
+            db.executemany("INSERT INTO metrics(run, key, step, value, wall_time) VALUES (?,?,?,?,?)",
+                           [(run_id, k, int(s), float(v), now) for k, s, v in rows])
+
+    def commit_epoch(self, run_id: int, epoch: int, rows: Iterable[tuple[str, int, float]]) -> None:
+        """An epoch's metrics and the epochs_done counter in one transaction: a kill keeps both or neither."""
+        now = time.time()
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT INTO metrics(run, key, step, value, wall_time) VALUES (?,?,?,?,?)",
+                           [(run_id, k, int(s), float(v), now) for k, s, v in rows])
+            db.execute("UPDATE runs SET epochs_done=? WHERE id=?", (epoch, run_id))
+            db.execute("COMMIT")
+
+    def truncate(self, run_id: int, epoch: int, step: int) -> None:
+        """Drop rows after a resume point: epoch metrics past ``epoch``, step metrics past ``step``."""
+        with self._db() as db:
+            db.execute("DELETE FROM metrics WHERE run=? AND ((key LIKE 'epoch/%' AND step>?) OR "
+                       "(key LIKE 'step/%' AND step>?))", (run_id, epoch, step))
+
+    def metrics(self, run_id: int, prefix: str = "") -> dict[str, list[tuple[int, float, float]]]:
+        """key -> [(step, value, wall_time)] in step order."""
+        with self._db() as db:
+            rows = db.execute("SELECT key, step, value, wall_time FROM metrics WHERE run=? AND key LIKE ?"
+                              " ORDER BY key, step, rowid", (run_id, prefix + "%")).fetchall()
+        out: dict[str, list[tuple[int, float, float]]] = {}
+        for r in rows:
+            out.setdefault(r["key"], []).append((r["step"], r["value"], r["wall_time"]))
+        return out
+
+    def export_csv(self, run_ids: Iterable[int]) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["run", "label", "key", "step", "value", "wall_time"])
+        for rid in run_ids:
+            label = self.get(rid).label
+            for key, points in self.metrics(rid).items():
+                for step, value, wall in points:
+                    w.writerow([rid, label, key, step, repr(value), f"{wall:.3f}"])
+        return buf.getvalue()
+
+    # ---------------------------------------------------------------- files
+
+    def run_dir(self, run_id: int) -> Path:
+        path = self.folder / f"run_{run_id:05d}"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def checkpoint_path(self, run_id: int) -> Path:
+        return self.run_dir(run_id) / "model.pt"
+
+    def resume_path(self, run_id: int) -> Path:
+        return self.run_dir(run_id) / RESUME_FILE

@@ -1,0 +1,1 @@
+"""Where a model's weights come from: random, pretrained, checkpoint, upload."""

@@ -1,0 +1,104 @@
+"""Inside page: the image and weights pickers. Each returns what it chose, or None after
+showing one clear message (st.error) for a bad upload or unavailable weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from alexnet_core.arch.build import AlexNet
+from alexnet_core.inside import images
+from alexnet_core.inside.images import ImageError
+from alexnet_core.spec.types import ArchSpec
+from alexnet_core.weights import source as weights
+from alexnet_core.weights.source import WeightsError, WeightsUnavailable
+from ui.inside import cache
+from ui.inside.cache import Source
+
+UPLOAD = "upload an image…"
+W_RANDOM, W_TV, W_CKPT, W_UPLOAD = "random init (seeded)", "torchvision ImageNet", "checkpoint (Training page)", "upload a state_dict"
+
+
+def pick_image() -> tuple[str, np.ndarray] | None:
+    """(cache key, uint8 RGB image) of the chosen input."""
+    samples = cache.dataset_images()
+    choices = images.builtin_names() + list(samples) + [UPLOAD]
+    if st.session_state.get("inside_image") not in choices:
+        st.session_state["inside_image"] = choices[0]
+    name = st.selectbox("Image", choices, key="inside_image",
+                        help="Photographs from scikit-learn, generated test patterns, dataset samples "
+                             "found in the data folder, or your own.")
+    if name in samples:
+        return f"dataset:{name}", samples[name]
+    if name != UPLOAD:
+        return f"builtin:{name}", cache.builtin_image(name)
+    up = st.file_uploader("PNG, JPEG or WebP, up to 10 MB", type=["png", "jpg", "jpeg", "webp"],
+                          key="inside_image_upload")
+    if up is None:
+        st.info("Choose an image file to upload.")
+        return None
+    data = up.getvalue()
+    try:
+        return f"upload:{cache.sha(data)}", cache.uploaded_image(data, up.name)
+    except ImageError as err:
+        st.error(str(err), icon=":material/broken_image:")
+        return None
+
+
+def pick_weights(spec: ArchSpec) -> tuple[Source, AlexNet, tuple[str, ...] | None] | None:
+    kinds = [W_RANDOM, W_TV, W_CKPT, W_UPLOAD]
+    kind = st.selectbox("Weights", kinds, key="inside_weights",
+                        help="torchvision's ImageNet weights fit only the torchvision preset at 3 channels "
+                             "and 1000 classes.")
+    upload: bytes | None = None
+    name = ""
+    if kind == W_RANDOM:
+        seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="inside_seed")
+        source = Source("random", str(int(seed)))
+    elif kind == W_TV:
+        source = Source("pretrained")
+        if not weights.is_cached():
+            _download_prompt()
+            return None
+    elif kind == W_CKPT:
+        files = weights.checkpoint_files()
+        if not files:
+            st.info("No checkpoints in the runs folder yet: train a model on the Training page first.")
+            return None
+        source = Source("checkpoint", st.selectbox("Checkpoint", files, key="inside_ckpt"))
+    else:
+        up = st.file_uploader(f".pt / .pth state_dict, up to {weights.MAX_UPLOAD_BYTES // 2**20} MB",
+                              type=["pt", "pth"], key="inside_weights_upload")
+        if up is None:
+            st.info("Choose a state_dict file whose tensors match this spec.")
+            return None
+        upload, name = up.getvalue(), up.name
+        source = Source("upload", cache.sha(upload))
+    try:
+        m, names = cache.model(spec, source, upload, name)
+    except WeightsError as err:
+        st.error(str(err), icon=":material/error:")
+        return None
+    return source, m, names
+
+
+def _download_prompt() -> None:
+    path = weights.cache_path()
+    st.warning(f"torchvision's ImageNet weights are not on this machine yet (233 MB, saved to {path}).",
+               icon=":material/cloud_download:")
+    if st.button("Download the ImageNet weights", key="inside_download", icon=":material/download:"):
+        bar = st.progress(0.0, text="Downloading…")
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(min(1.0, done / total) if total else 0.0,
+                         text=f"Downloading… {done / 2**20:.0f} / {total / 2**20:.0f} MB")
+
+        try:
+            weights.fetch(weights.torchvision_entry(), progress)
+        except WeightsUnavailable as err:
+            st.error(str(err), icon=":material/cloud_off:")
+            return
+        except WeightsError as err:
+            st.error(str(err), icon=":material/error:")
+            return
+        st.rerun()

@@ -1,0 +1,218 @@
+"""Inside page: one function per view. Each reads its widgets, asks the core, draws."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from alexnet_core.arch.build import AlexNet
+from alexnet_core.arch.shapes import LayerShape
+from alexnet_core.figures import inside as P
+from alexnet_core.inside import activations as A
+from alexnet_core.inside.images import Prepared
+from alexnet_core.spec.types import Activation, ArchSpec
+from ui.inside import cache
+from ui.inside.cache import Source
+
+MAX_MAPS = 64  # never more maps than this in one grid
+MAP_SIDE = 48  # each grid tile at most this many pixels a side
+CHANNEL_SIDE = 64  # the enlarged channel at most this many cells a side (each one clickable)
+
+
+@dataclass(frozen=True)
+class Ctx:
+    spec: ArchSpec
+    source: Source
+    image_key: str
+    size: int
+    model: AlexNet
+    names: tuple[str, ...] | None
+    prep: Prepared
+    cap: A.Capture
+    stats: list[A.LayerStats]
+    shapes: dict[str, LayerShape]
+    thumb: np.ndarray  # the original, small, for display
+    shown_uri: str  # the network's input as a PNG data URI
+
+
+def feature_maps(ctx: Ctx) -> None:
+    spatial = ctx.cap.spatial_labels()
+    if not spatial:
+        st.info("This network has no spatial layers to show.")
+        return
+    if st.session_state.get("inside_layer") not in spatial:
+        st.session_state["inside_layer"] = spatial[0]
+    c = st.columns([2, 2, 2])
+    label = c[0].selectbox("Layer", spatial, key="inside_layer")
+    t = ctx.cap.outputs[label]  # (C, H, W)
+    n_ch, h, w = t.shape
+    _default("inside_topk", min(16, n_ch), 1, min(MAX_MAPS, n_ch))
+    k = c[1].slider("Channels shown (most active first)", 1, min(MAX_MAPS, n_ch), key="inside_topk")
+    scale = c[2].radio("Colour scale", ["per map", "shared"], horizontal=True, key="inside_scale")
+    chans = A.top_channels(t, k)
+    small = A.downsample(t[chans], MAP_SIDE).numpy()
+    sh, sw = small.shape[-2:]
+    note = f"showing the {k} most active of {n_ch} channels (at most {MAX_MAPS})"
+    note += f", each downsampled from {h}×{w} to {sh}×{sw}" if (sh, sw) != (h, w) else f", each {h}×{w}"
+    st.caption(f"**{label}** — {note}. Colour: {'one scale for all maps' if scale == 'shared' else 'each map stretched to its own min–max'}.")
+    st.plotly_chart(P.feature_grid_figure(small, chans, scale == "shared", cols=8), key="inside_grid",
+                    config={"displayModeBar": False})
+    _channel_and_rf(ctx, label, t, chans)
+
+
+def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int]) -> None:
+    st.subheader("One channel, and what a unit sees")
+    n_ch, h, w = t.shape
+    if st.session_state.get("_inside_ch_layer") != label:  # a new layer: start on its most active channel
+        st.session_state["_inside_ch_layer"] = label
+        st.session_state["inside_channel_no"] = chans[0]
+        st.session_state["inside_row"], st.session_state["inside_col"] = h // 2, w // 2
+        st.session_state["_inside_last_click"] = _clicked()  # an old layer's click is not for this one
+    _take_click(h, w)
+    _default("inside_channel_no", chans[0], 0, n_ch - 1)
+    _default("inside_row", h // 2, 0, h - 1)
+    _default("inside_col", w // 2, 0, w - 1)
+    c = st.columns(3)
+    ch = c[0].number_input("Channel", 0, n_ch - 1, key="inside_channel_no")
+    row = c[1].number_input("Unit row", 0, h - 1, key="inside_row")
+    col = c[2].number_input("Unit column", 0, w - 1, key="inside_col")
+    m = t[int(ch)]
+    shown = A.downsample(m.unsqueeze(0), CHANNEL_SIDE)[0].numpy()
+    rows, cols = _unit_index(h, w)
+    assert shown.shape == (len(rows), len(cols))
+    left, right = st.columns(2)
+    with left:
+        title = f"{label}, channel {ch} ({h}×{w}" + (f", shown {shown.shape[0]}×{shown.shape[1]})" if shown.shape != (h, w) else ")")
+        st.plotly_chart(P.channel_figure(shown, rows, cols, title, (int(row), int(col))), key="inside_channel",
+                        on_select="rerun", selection_mode="points", config={"displayModeBar": False})
+        st.caption("Click a unit (or set its row and column) to draw its receptive field on the input.")
+    shape = ctx.shapes[label]
+    box = A.rf_box(list(ctx.shapes.values()), label, int(row), int(col))
+    nominal = A.rf_nominal(shape, int(row), int(col))
+    with right:
+        bw, bh = box.x1 - box.x0, box.y1 - box.y0
+        title = f"receptive field of {label}[{row}, {col}]: {bw:g}×{bh:g} px"
+        st.plotly_chart(P.rf_figure(ctx.prep.shown, box, title, ctx.shown_uri), key="inside_rf",
+                        config={"displayModeBar": False})
+        st.caption(f"Pixels x {box.x0:g}–{box.x1:g}, y {box.y0:g}–{box.y1:g}. The full receptive field of a "
+                   f"{label} unit is {shape.rf}×{shape.rf} px, centred at ({nominal.x0 + shape.rf / 2:g}, "
+                   f"{nominal.y0 + shape.rf / 2:g}); neighbouring units are {shape.jump:g} px apart. Near the "
+                   "border part of it falls on padding, which the box leaves out.")
+
+
+def _default(key: str, value: int, lo: int, hi: int) -> None:
+    """Seed a widget's value through session state (never both a default and state)."""
+    v = st.session_state.get(key)
+    if not isinstance(v, int) or not lo <= v <= hi:
+        st.session_state[key] = value
+
+
+def _unit_index(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """The real row / column of each displayed row / column of the enlarged channel."""
+    sh, sw = (h, w) if max(h, w) <= CHANNEL_SIDE else tuple(
+        max(1, round(n * CHANNEL_SIDE / max(h, w))) for n in (h, w))
+    return (np.floor(np.arange(sh) * h / sh).astype(int), np.floor(np.arange(sw) * w / sw).astype(int))
+
+
+def _clicked() -> tuple[int, int] | None:
+    """(x, y) of the displayed cell last clicked in the enlarged channel, if any."""
+    event = st.session_state.get("inside_channel")
+    try:
+        point = event["selection"]["points"][0]
+        return int(round(float(point["x"]))), int(round(float(point["y"])))
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _take_click(h: int, w: int) -> None:
+    """Copy a new click into the row/column inputs, before those widgets are drawn. A click is
+    used once: the chart keeps reporting its selection on later reruns (and after a layer change)."""
+    xy = _clicked()
+    if xy is None or xy == st.session_state.get("_inside_last_click"):
+        return
+    st.session_state["_inside_last_click"] = xy
+    rows, cols = _unit_index(h, w)
+    x, y = xy
+    if 0 <= y < len(rows) and 0 <= x < len(cols):
+        st.session_state["inside_row"], st.session_state["inside_col"] = int(rows[y]), int(cols[x])
+
+
+def statistics(ctx: Ctx) -> None:
+    labels = ctx.cap.labels
+    if st.session_state.get("inside_hist_layer") not in labels:
+        st.session_state["inside_hist_layer"] = labels[0]
+    label = st.selectbox("Histogram of layer", labels, key="inside_hist_layer")
+    st.plotly_chart(P.stats_figure(ctx.stats, label), key="inside_stats")
+    st.plotly_chart(P.histogram_figure(*A.histogram(ctx.cap.outputs[label]), label), key="inside_hist")
+    df = pd.DataFrame([dict(layer=s.label, mean=s.mean, std=s.std, max=s.max, zeros=s.zeros) for s in ctx.stats])
+    st.dataframe(df, hide_index=True, key="inside_stats_table",
+                 column_config={"zeros": st.column_config.NumberColumn("fraction zeros", format="%.3f")})
+
+
+def filters(ctx: Ctx) -> None:
+    conv1 = ctx.model.features[0].weight.detach().numpy()
+    o, i, k, _ = conv1.shape
+    st.caption(f"conv1: {o} filters of {i}×{k}×{k}, each stretched to its own min–max"
+               + (" (RGB)." if i == 3 else f" ({i} input channels: shown as their grey mean)."))
+    st.image(P.filter_tiles(conv1, cols=16, scale=6), caption=f"conv1 weights — {_weights_word(ctx.source)}")
+    if ctx.source.kind == "random":
+        st.caption("Random init: noise. Load torchvision's ImageNet weights to see edge (Gabor-like) and colour-blob filters.")
+
+
+def prediction(ctx: Ctx) -> None:
+    rows = A.top5(ctx.cap.logits, ctx.names, ctx.spec.log_softmax)
+    df = pd.DataFrame([dict(rank=n + 1, **{"class": name}, index=i, probability=p) for n, (i, name, p) in enumerate(rows)])
+    st.dataframe(df, hide_index=True, key="inside_top5",
+                 column_config={"probability": st.column_config.ProgressColumn(format="%.3f", min_value=0, max_value=1)})
+    if ctx.names is None:
+        st.caption("No class names for these weights: classes are shown by index.")
+    if st.toggle("Saliency map for the top class", key="inside_saliency"):
+        method = st.radio("Method", ["gradient", "Grad-CAM"], horizontal=True, key="inside_sal_method")
+        top = rows[0][0]
+        sal = cache.saliency(ctx.spec, ctx.source, ctx.image_key, ctx.size, top, ctx.model, ctx.prep.tensor, method)
+        c = st.columns(2)
+        side = min(360, max(224, ctx.size))
+        c[0].image(ctx.prep.shown, caption="input", width=side)
+        what = (f"|∂ logit[{rows[0][1]}] / ∂ pixel|" if method == "gradient"
+                else f"Grad-CAM of {rows[0][1]} on {A.last_conv_label(ctx.model)}")
+        c[1].image(P.saliency_overlay(ctx.prep.shown, sal), caption=what, width=side)
+
+
+def activation_functions(ctx: Ctx) -> None:
+    x = torch.linspace(-5, 5, 201)
+    acts = [Activation.RELU, Activation.SIGMOID, Activation.TANH]
+    curves = {a.value: A.curve(a, x) for a in acts}
+    st.plotly_chart(P.activation_curves_figure(x.numpy(), curves), key="inside_act_curves")
+    st.caption("ReLU's derivative is 0 or 1: no saturation for positive inputs, but a unit stuck below zero "
+               "is dead. Sigmoid's derivative is at most 0.25 and tanh's at most 1; both vanish for large |x|.")
+    if st.toggle("Compare the same image and weights under each function", key="inside_act_compare"):
+        per = {a.value: cache.act_stats(ctx.spec, ctx.source, ctx.image_key, ctx.size, a, ctx.prep.tensor, ctx.model)
+               for a in acts}
+        st.plotly_chart(P.activation_compare_figure(per), key="inside_act_stats")
+        st.caption("Same weights, only the activation swapped: ReLU zeroes a large share of units, "
+                   "sigmoid and tanh zero none but squash every value into (0, 1) or (−1, 1).")
+
+
+def preprocessing(ctx: Ctx, original: np.ndarray) -> None:
+    c = st.columns([1, 1, 2])
+    c[0].image(ctx.thumb, caption=f"original {original.shape[1]}×{original.shape[0]}", width="stretch")
+    c[1].image(ctx.prep.shown, caption=f"what the network sees: {ctx.size}×{ctx.size}", width="stretch")
+    c[2].markdown("\n".join(f"{n + 1}. {s}" for n, s in enumerate(ctx.prep.steps)))
+
+
+def _weights_word(source: Source) -> str:
+    return {"random": f"random init, seed {source.ref}", "pretrained": "torchvision ImageNet",
+            "checkpoint": f"checkpoint {source.ref}", "upload": "uploaded state_dict"}[source.kind]
+
+
+VIEWS = {
+    "Feature maps": feature_maps,
+    "Statistics": statistics,
+    "conv1 filters": filters,
+    "Prediction": prediction,
+    "Activation functions": activation_functions,
+}

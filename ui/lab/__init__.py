@@ -1,0 +1,1 @@
+"""Layer Lab page glue."""

@@ -1,0 +1,172 @@
+"""Layer Lab results: problems with their fixes, totals, the flow plot, the table, spec files, conv arithmetic."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from alexnet_core.arch import budget, conv_arith, fixes
+from alexnet_core.arch.shapes import ShapeError
+from alexnet_core.arch.table import Summary, analytic_summary
+from alexnet_core.figures import lab
+from alexnet_core.format import fmt_bytes, fmt_short
+from alexnet_core.spec.parse import spec_from_json
+from alexnet_core.spec.types import ArchSpec, SpecError
+from ui import state, tables
+
+MAX_UPLOAD = 64_000  # bytes: a spec is ~2 kB of JSON
+UPLOAD_MSG = "lab_upload_msg"
+
+
+@lru_cache(maxsize=512)
+def summary_or_problem(spec: ArchSpec, size: int) -> Summary | str:
+    """The analytic table or the budget refusal (str), cached by the (frozen, hashable) spec; ShapeError is
+    raised and never cached. Keyed by the object rather than its JSON: serialising costs more than the table."""
+    problem = budget.memory_problem(spec, size)
+    return problem if problem else analytic_summary(spec, size)
+
+
+@lru_cache(maxsize=512)
+def flow_figure(spec: ArchSpec, size: int) -> go.Figure:
+    """Shared across reruns and sessions; st.plotly_chart only reads it."""
+    result = summary_or_problem(spec, size)
+    assert not isinstance(result, str)
+    return lab.flow_figure(result)
+
+
+@lru_cache(maxsize=512)
+def arith_figure(a: conv_arith.Arith, position: int) -> go.Figure:
+    return lab.arith_figure(a, position)
+
+
+@lru_cache(maxsize=512)
+def spec_json(spec: ArchSpec) -> str:
+    return spec.to_json()
+
+
+def _apply_fix(fix: fixes.Fix) -> None:
+    if fix.spec is not None:
+        state.set_spec(fix.spec)
+    if fix.size is not None:
+        state.set_size(fix.size)
+    st.session_state.pop("lab_msg", None)
+
+
+def show_collapse(spec: ArchSpec, size: int, err: ShapeError) -> None:
+    text = str(err)
+    st.error(f"**{err.layer} collapses.** {text[:1].upper()}{text[1:]}", icon=":material/error:")
+    found = fixes.suggest(spec, size, err)
+    if not found:
+        st.info("No single change fixes this; reset to the preset.")
+    st.markdown("**Fixes** (each one checked; click to apply):")
+    for j, fix in enumerate(found):
+        st.button(fix.text, key=f"lab_fix_{j}", on_click=_apply_fix, args=(fix,), icon=":material/build:")
+
+
+def metrics(summary: Summary) -> None:
+    spatial = [r for r in summary.layers if len(r.output_shape) == 4]
+    c = st.columns(4)
+    c[0].metric("Parameters", fmt_short(summary.total_params), help=f"{summary.total_params:,}")
+    c[1].metric("Mult-adds", fmt_short(summary.mult_adds), help=f"{summary.mult_adds:,}")
+    c[2].metric("Receptive field", f"{spatial[-1].receptive_field} px" if spatial else "—")
+    c[3].metric("Memory", f"{(summary.param_bytes + summary.activation_bytes) / 1e6:,.0f} MB",
+                help=f"{fmt_bytes(summary.param_bytes)} parameters + {fmt_bytes(summary.activation_bytes)} "
+                     "activations per image, float32")
+    if spatial:
+        st.caption(f"Receptive field: input pixels one {spatial[-1].name} unit sees. {summary.mult_adds:,} "
+                   f"mult-adds, {summary.total_params:,} parameters.")
+
+
+def changed_rows(summary: Summary, preset: ArchSpec, size: int) -> list[bool]:
+    """Rows whose layer, shape, parameters or window differ from the starting preset at the same size."""
+    try:
+        base = {r.name: r for r in analytic_summary(preset, size).layers}
+    except ShapeError:
+        return [True] * len(summary.layers)
+    out = []
+    for r in summary.layers:
+        b = base.get(r.name)
+        out.append(b is None or (b.output_shape, b.params, b.kernel, b.stride, b.padding, b.groups, b.type)
+                   != (r.output_shape, r.params, r.kernel, r.stride, r.padding, r.groups, r.type))
+    return out
+
+
+def table(summary: Summary, preset: ArchSpec, size: int) -> pd.DataFrame:
+    df = tables.layer_table(summary)
+    df.insert(0, "Δ", ["✎" if c else "" for c in changed_rows(summary, preset, size)])
+    st.dataframe(df, hide_index=True, width="stretch", key="lab_table", height=36 + 35 * len(df),
+                 column_config={"Δ": st.column_config.TextColumn(width="small",
+                                                                 help="✎: differs from the starting preset"),
+                                "params": st.column_config.NumberColumn(format="localized"),
+                                "mult-adds": st.column_config.NumberColumn(format="localized")})
+    return df
+
+
+def _on_upload() -> None:
+    f = st.session_state.get("lab_upload")
+    if f is None:
+        return
+    data = f.getvalue()
+    if len(data) > MAX_UPLOAD:
+        st.session_state[UPLOAD_MSG] = f"Upload refused: {len(data):,} bytes is over the {MAX_UPLOAD:,}-byte cap."
+        return
+    try:
+        spec = spec_from_json(data)
+    except SpecError as err:
+        st.session_state[UPLOAD_MSG] = f"Upload refused, the current spec is unchanged. Bad field `{err.field_path}`: {err.problem}"
+        return
+    problem = budget.param_problem(spec)
+    if problem:
+        st.session_state[UPLOAD_MSG] = f"Upload {problem}."
+        return
+    st.session_state.pop(UPLOAD_MSG, None)
+    state.set_spec(spec)
+
+
+def spec_files(spec: ArchSpec) -> None:
+    st.download_button("Download spec JSON", spec_json(spec), file_name="alexnet_spec.json", mime="application/json",
+                       icon=":material/download:", on_click="ignore", key="lab_download")
+    st.file_uploader("Upload a spec JSON", type=["json"], key="lab_upload", on_change=_on_upload,
+                     help=f"at most {MAX_UPLOAD // 1000} kB; validated field by field")
+    msg = st.session_state.get(UPLOAD_MSG)
+    if msg:
+        st.error(msg, icon=":material/upload_file:")
+
+
+def arithmetic(spec: ArchSpec, size: int) -> None:
+    st.markdown("#### Convolution arithmetic, explained")
+    layers = conv_arith.layer_inputs(spec, size)
+    labels = [label for label, _ in layers]
+    if st.session_state.get("lab_arith_layer") not in labels:
+        st.session_state["lab_arith_layer"] = labels[0]
+    c = st.columns([1, 2])
+    choice = c[0].selectbox("Layer", labels, key="lab_arith_layer")
+    real = dict(layers)[choice]
+    draw, shrunk = conv_arith.drawable(real)
+    n_pos = max(draw.out, 1)
+    if st.session_state.get("lab_arith_pos", 1) > n_pos:
+        st.session_state["lab_arith_pos"] = 1
+    pos = c[1].slider("Window position (step through)", 1, max(n_pos, 2), key="lab_arith_pos",
+                      disabled=n_pos < 2)
+    st.plotly_chart(arith_figure(draw, pos - 1), key="lab_arith_fig")
+    st.caption("Blue: input; grey: padding; red: rows and columns no window reaches (the floor drops them)." +
+               (f" Drawn with {draw.n} input rows instead of {real.n}: same kernel, stride, padding and "
+                "leftover, so the same story." if shrunk else ""))
+    st.markdown(f"**{choice}**: input {real.n}, kernel {real.k}, stride {real.s}, padding {real.p}")
+    st.markdown("  \n".join(real.steps()))
+    st.markdown("**What padding really adds** (p rows on each side, 2p in total):")
+    st.markdown(_markdown_table(conv_arith.padding_table(real, max_pad=real.k // 2 if choice.startswith("pool")
+                                                                     else None)))
+    with st.expander("54 or 55? The course notes' puzzle", expanded=False):
+        st.markdown("\n".join(f"- {line}" for line in conv_arith.fifty_four_vs_55()))
+
+
+def _markdown_table(rows: list[dict[str, int | str]]) -> str:
+    """A small table as markdown: far cheaper per rerun than a dataframe."""
+    head = list(rows[0])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(r[h]) for h in head) + " |" for r in rows]
+    return "\n".join(lines)
