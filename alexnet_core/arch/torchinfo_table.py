@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 import torchinfo
 
 from alexnet_core.arch.build import build_model
@@ -24,7 +25,9 @@ def summarize(spec: ArchSpec, height: int, width: int | None = None, batch: int 
     paths = {id(m): p for p, m in model.named_modules()}
     info = torchinfo.summary(
         model,
-        input_size=(batch, spec.in_channels, height, width),
+        # A meta tensor, not input_size: torchinfo would build that input in real memory first
+        # (5 GB at 20,000 px) and only then move it to the meta device.
+        input_data=torch.empty(batch, spec.in_channels, height, width, device="meta"),
         device="meta",
         verbose=0,
         col_names=("output_size", "num_params", "mult_adds"),

@@ -9,11 +9,16 @@ its run interrupted, and ``resume`` continues after the last finished epoch.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import multiprocessing as mp
 import os
+import sys
+import threading
 import time
 import traceback
+import types
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +179,25 @@ def worker_main(runs_folder: str, device: str, idle_exit_s: float = IDLE_EXIT_S)
     lock.close()
 
 
+_START_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_not_rerun() -> Iterator[None]:
+    """A spawned child re-runs the parent's ``__main__`` file before anything else. In a Streamlit
+    server (and after AppTest) ``__main__`` is the page script that called us, so the child would run
+    the page, whose kick() starts a process during bootstrapping. The worker needs nothing from
+    ``__main__``: hide it for the duration of start(), which reads it synchronously."""
+    with _START_LOCK:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
 class Launcher:
     """Starts (and restarts) the worker process for one device. One per app process."""
 
@@ -194,7 +218,8 @@ class Launcher:
             return
         self.process = self.ctx.Process(target=worker_main, args=(str(self.folder), self.device, self.idle_exit_s),
                                         daemon=True, name=f"alexnet-worker-{self.device}")
-        self.process.start()
+        with _main_not_rerun():
+            self.process.start()
 
     @property
     def pid(self) -> int | None:
