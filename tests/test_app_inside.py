@@ -168,7 +168,7 @@ def test_a_width_quarter_digits_checkpoint_shows_with_its_own_spec_whatever_the_
     assert not at.exception and not at.error
     assert "Using the checkpoint's own spec: torchvision (conv widths 16-" in at.info[0].value
     assert f"trained at {cfg.input_size} px on digits" in at.info[0].value
-    assert "of 16 channels" in captions(at)  # conv1's maps: the checkpoint's width, not the sidebar's 64
+    assert "showing the 16 most active of 16 channels" in captions(at)  # conv1's maps: the checkpoint's width, not the sidebar's 64
     assert at.session_state["sb_variant"] == "torchvision"  # the session's spec is left as it is
     at.radio(key="inside_view").set_value("Prediction").run()
     assert not at.exception

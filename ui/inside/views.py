@@ -50,6 +50,9 @@ def feature_maps(ctx: Ctx) -> None:
     label = c[0].selectbox("Layer", spatial, key="inside_layer")
     t = ctx.cap.outputs[label]  # (C, H, W)
     n_ch, h, w = t.shape
+    if st.session_state.get("_inside_topk_max") != min(MAX_MAPS, n_ch):  # a new slider range (another
+        st.session_state["_inside_topk_max"] = min(MAX_MAPS, n_ch)  # network): Streamlit drops the old
+        st.session_state["inside_topk"] = min(16, n_ch)  # widget's value, so set it again explicitly
     _default("inside_topk", min(16, n_ch), 1, min(MAX_MAPS, n_ch))
     k = c[1].slider("Channels shown (most active first)", 1, min(MAX_MAPS, n_ch), key="inside_topk")
     scale = c[2].radio("Colour scale", ["per map", "shared"], horizontal=True, key="inside_scale")
