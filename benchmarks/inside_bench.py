@@ -20,7 +20,7 @@ from alexnet_core.inside import (
     images,
 )
 from alexnet_core.spec import presets
-from alexnet_core.weights import source
+from alexnet_core.weights.source import WeightsSource, load
 from ui import runtime
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ def ms(xs: list[float]) -> str:
 
 def capture_times(n: int = 30) -> dict[str, list[float]]:
     spec = presets.get("torchvision").spec
-    model = source.random_model(spec, 0)
+    model = load(WeightsSource(), spec).model
     img = images.builtin("photo: china (scikit-learn)")
     x = images.preprocess(img, 224).tensor
     activations.capture(model, x)  # warm-up

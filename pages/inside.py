@@ -12,27 +12,34 @@ cfg = sidebar.page_setup()
 spec = state.current_spec()
 
 st.title("Inside the network")
-st.caption(f"**{state.spec_label()}** at {cfg.in_channels}×{cfg.size}×{cfg.size}: what each layer makes of one image.")
-
-try:
-    shapes = {s.label: s for s in shape_cache.shapes(spec, cfg.size)}
-except ShapeError as err:
-    st.error(str(err), icon=":material/error:")
-    st.stop()
+head = st.empty()  # which spec is shown: the sidebar's, or a checkpoint's own
+head.caption(f"**{state.spec_label()}** at {cfg.in_channels}×{cfg.size}×{cfg.size}: what each layer makes of one image.")
 
 left, right = st.columns(2)
 with left:
     picked = inputs.pick_image()
 with right:
     loaded = inputs.pick_weights(spec)
+if loaded is not None and loaded.own_spec:
+    size = loaded.input_size(cfg.size)
+    head.caption(f"**{loaded.spec.name}** (a checkpoint's own spec) at {loaded.spec.in_channels}×{size}×{size}: "
+                 "what each layer makes of one image. The sidebar's spec is left as it is.")
+    st.info(loaded.describe(cfg.size), icon=":material/info:")
 if picked is None or loaded is None:
     st.stop()
 image_key, image = picked
-source, model, names = loaded
+spec, size = loaded.spec, loaded.input_size(cfg.size)
 
-prep, cap, stats = inside_cache.capture(spec, source, image_key, image, cfg.size, model)
-thumb, shown_uri = inside_cache.display(image_key, cfg.size, spec.in_channels, image, prep.shown)
-ctx = views.Ctx(spec, source, image_key, cfg.size, model, names, prep, cap, stats, shapes, thumb, shown_uri)
+try:
+    shapes = {s.label: s for s in shape_cache.shapes(spec, size)}
+except ShapeError as err:
+    st.error(str(err), icon=":material/error:")
+    st.stop()
+
+prep, cap, stats = inside_cache.capture(loaded, image_key, image, size)
+thumb, shown_uri = inside_cache.display("|".join((image_key, *prep.steps)), size, spec.in_channels, image, prep.shown)
+ctx = views.Ctx(spec, loaded.source, image_key, size, loaded.model, loaded.classes, prep, cap, stats, shapes,
+                thumb, shown_uri)
 with st.expander("Preprocessing: before and after"):
     views.preprocessing(ctx, image)
 

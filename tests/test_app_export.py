@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from alexnet_core.export.exporter import Weights
 from alexnet_core.export.run import export_and_check
 from alexnet_core.spec import presets
+from alexnet_core.weights.source import WeightsSource
 from tests.helpers import app_test
 
 
@@ -26,7 +26,7 @@ def test_export_page_checks_then_offers_the_file():
     assert list(table["result"]) == ["pass"] * 5
     assert len(at.get("download_button")) == 1
     # The SHA-256 shown is the file's: the same export outside the app hashes the same.
-    same = export_and_check(presets.get("small_input").spec, (64, 64), weights=Weights())
+    same = export_and_check(presets.get("small_input").spec, (64, 64), weights=WeightsSource())
     assert at.code[0].value == hashlib.sha256(same.data).hexdigest()
     nodes = at.dataframe[1].value
     assert list(nodes["op"]).count("Conv") == 5 and nodes["output shape"].iloc[-1] == "1×10"

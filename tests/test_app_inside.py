@@ -11,7 +11,8 @@ from alexnet_core.arch.shapes import trace
 from alexnet_core.inside import activations as A
 from alexnet_core.inside import images
 from alexnet_core.spec import presets
-from alexnet_core.weights import source
+from alexnet_core.weights import imagenet
+from alexnet_core.weights.source import WeightsSource, load
 from tests.helpers import app_test
 
 PAGE = "pages/inside.py"
@@ -29,7 +30,7 @@ def captions(at) -> str:
 
 def direct_capture(vid: str, size: int, image: str = "photo: china (scikit-learn)", seed: int = 0):
     spec = presets.get(vid).spec
-    model = source.random_model(spec, seed)
+    model = load(WeightsSource(seed=seed), spec).model
     return model, A.capture(model, images.preprocess(images.builtin(image), size, spec.in_channels).tensor)
 
 
@@ -114,7 +115,7 @@ def test_pretrained_offline_is_a_clear_sentence_not_a_traceback():
     at = page()
     at.selectbox(key="inside_weights").set_value("torchvision ImageNet").run()
     assert not at.exception
-    assert str(source.cache_path()) in at.warning[0].value
+    assert str(imagenet.cache_path()) in at.warning[0].value
     assert at.button(key="inside_download").label.startswith("Download")
 
 
@@ -122,7 +123,7 @@ def _write_fp16_torchvision_file() -> dict[str, torch.Tensor]:
     """A real-shaped torchvision state dict in half precision (~120 MB) under torchvision's file name."""
     model = build_model(presets.get("torchvision").spec, seed=21)
     state = {k: v.half() for k, v in model.state_dict().items()}
-    path = source.cache_path()
+    path = imagenet.cache_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(state, path)
     return state
@@ -139,11 +140,37 @@ def test_pretrained_weights_from_the_torch_cache_give_imagenet_names():
     model = build_model(presets.get("torchvision").spec, seed=None).eval()
     model.load_state_dict(state)
     x = images.preprocess(images.builtin("photo: china (scikit-learn)"), 224).tensor
-    want = A.top5(A.capture(model, x).logits, source.torchvision_entry().categories)
+    want = A.top5(A.capture(model, x).logits, imagenet.torchvision_entry().categories)
     assert list(df["class"]) == [name for _, name, _ in want]
-    assert set(df["class"]) <= set(source.torchvision_entry().categories)
+    assert set(df["class"]) <= set(imagenet.torchvision_entry().categories)
     # the same file under the paper's spec: the first tensor that does not fit is named
     at.selectbox(key="sb_variant").set_value("paper2012").run()
     assert not at.exception
     assert "features.0.weight is (64, 3, 11, 11) in the file but (96, 3, 11, 11) here" in at.error[0].value
     st.cache_resource.clear()
+
+
+def test_a_width_quarter_digits_checkpoint_shows_with_its_own_spec_whatever_the_sidebar():
+    """The Training page's offline preset trains a width-×0.25 network on digits at 64 px; Inside,
+    with the sidebar on torchvision at 224 px, shows that checkpoint with its own spec and size."""
+    from alexnet_core.training import presets as train_presets
+    from alexnet_core.training.jobs import run_job
+    from alexnet_core.training.store import Store
+
+    cfg = train_presets.get("cpu_digits_adam_lr0.001").config
+    cfg = type(cfg).from_dict({**cfg.to_dict(), "epochs": 1, "train_limit": 64, "test_limit": 32})
+    store = Store()
+    rid = store.create("digits", presets.get("torchvision").spec.to_dict(), cfg.to_dict(), "cpu", status="running")
+    assert run_job(store, store.get(rid)) == "done"
+    at = page()
+    at.selectbox(key="inside_weights").set_value("checkpoint (Training page)").run()
+    at.selectbox(key="inside_ckpt").set_value(f"run_{rid:05d}/model.pt").run()
+    assert not at.exception and not at.error
+    assert "Using the checkpoint's own spec: torchvision (conv widths 16-" in at.info[0].value
+    assert f"trained at {cfg.input_size} px on digits" in at.info[0].value
+    assert "showing the 16 most active of 16 channels" in captions(at)  # conv1's maps: the checkpoint's width, not the sidebar's 64
+    assert at.session_state["sb_variant"] == "torchvision"  # the session's spec is left as it is
+    at.radio(key="inside_view").set_value("Prediction").run()
+    assert not at.exception
+    assert set(at.dataframe[0].value["class"]) <= set(map(str, range(10)))  # the checkpoint's class names
+    assert any("the training set's mean" in m.value for m in at.markdown)

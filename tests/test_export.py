@@ -16,10 +16,12 @@ from alexnet_core.export.checks import (
     inferred_model,
     parity_bound,
 )
-from alexnet_core.export.exporter import ExportError, Weights, export, pretrained_path
+from alexnet_core.export.exporter import ExportError, export
 from alexnet_core.export.graph import graph_dot, node_rows
 from alexnet_core.spec import presets as variants
 from alexnet_core.weights.checkpoint import save_checkpoint
+from alexnet_core.weights.imagenet import cache_path as pretrained_path
+from alexnet_core.weights.source import Kind, WeightsSource
 from tests.helpers import forward_shapes
 
 
@@ -38,7 +40,7 @@ def ort_output(data: bytes, x: torch.Tensor) -> np.ndarray:
 def test_every_preset_exports_and_passes_its_checks(vid):
     v = variants.get(vid)
     side = small_side(vid)
-    exp = export(v.spec, (side, side), weights=Weights(seed=1))
+    exp = export(v.spec, (side, side), weights=WeightsSource(seed=1))
     report = check_export(exp)
     assert report.passed, [c for c in report.checks if c.ok is not True]
     assert {c.name for c in report.checks} >= {"onnx.checker", "shape inference", "onnxruntime parity", "initializers"}
@@ -93,10 +95,10 @@ def test_impossible_exports_say_why():
         export(variants.get("small_input").spec, (64, 64), opset=10)  # adaptive 1x1 -> 6x6 needs CumSum
     with pytest.raises(ExportError, match="outside the exporter's range"):
         export(variants.get("torchvision").spec, (224, 224), opset=99)
-    with pytest.raises(ExportError, match="not cached"):
-        export(variants.get("torchvision").spec, (224, 224), weights=Weights("pretrained"))
+    with pytest.raises(ExportError, match="not on this machine"):
+        export(variants.get("torchvision").spec, (224, 224), weights=WeightsSource(Kind.PRETRAINED))
     with pytest.raises(ExportError, match="outside"):
-        export(variants.get("torchvision").spec, (224, 224), weights=Weights("checkpoint", checkpoint="../x.pt"))
+        export(variants.get("torchvision").spec, (224, 224), weights=WeightsSource(Kind.CHECKPOINT, checkpoint="../x.pt"))
 
 
 def test_checkpoint_and_cached_pretrained_weights_are_the_ones_exported(tmp_path):
@@ -105,7 +107,7 @@ def test_checkpoint_and_cached_pretrained_weights_are_the_ones_exported(tmp_path
     v = variants.get("small_input")
     trained = build_model(v.spec, seed=5).eval()
     save_checkpoint(paths.runs_dir() / "run1" / "last.pt", v.spec, trained)
-    exp = export(variants.get("torchvision").spec, (64, 64), weights=Weights("checkpoint", checkpoint="run1/last.pt"))
+    exp = export(variants.get("torchvision").spec, (64, 64), weights=WeightsSource(Kind.CHECKPOINT, checkpoint="run1/last.pt"))
     assert exp.spec == v.spec  # the checkpoint's own spec wins
     x = torch.randn(2, 1, 64, 64)
     with torch.no_grad():
@@ -116,10 +118,24 @@ def test_checkpoint_and_cached_pretrained_weights_are_the_ones_exported(tmp_path
     pretrained_path().parent.mkdir(parents=True, exist_ok=True)
     imagenet_like = build_model(tv.spec, seed=9)
     torch.save(imagenet_like.state_dict(), pretrained_path())
-    exp = export(tv.spec, (63, 63), weights=Weights("pretrained"))
+    exp = export(tv.spec, (63, 63), weights=WeightsSource(Kind.PRETRAINED))
     proto = onnx.load_from_string(exp.data)
     w = next(i for i in proto.graph.initializer if i.name == "features.0.weight")
     assert np.array_equal(onnx.numpy_helper.to_array(w), imagenet_like.features[0].weight.detach().numpy())
+
+
+def test_a_checkpoint_is_exported_at_the_size_it_was_trained_at():
+    from alexnet_core import paths
+    from alexnet_core.weights.checkpoint import TrainedWith
+
+    v = variants.get("small_input")
+    save_checkpoint(paths.runs_dir() / "run2" / "model.pt", v.spec, build_model(v.spec, seed=5),
+                    trained=TrainedWith(input_size=72, dataset="digits"))
+    exp = export(variants.get("torchvision").spec, (224, 224),
+                 weights=WeightsSource(Kind.CHECKPOINT, checkpoint="run2/model.pt"))
+    assert exp.spec == v.spec and exp.size == (72, 72)
+    assert "checkpoint's own spec" in exp.note and "trained at 72 px on digits" in exp.note
+    assert check_export(exp).passed
 
 
 def test_a_flipped_weight_byte_fails_the_digest_and_a_cut_file_does_not_parse():

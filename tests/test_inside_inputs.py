@@ -1,11 +1,7 @@
-"""Inside the network, inputs: built-in images, guarded uploads, and every weights source.
-
-Nothing here downloads: the pretrained path reads a small file the test writes into the
-temporary torch cache (conftest points TORCH_HOME at a tmp folder)."""
+"""Inside the network, inputs: built-in images, guarded uploads, preprocessing (weights: test_weights.py)."""
 
 from __future__ import annotations
 
-import argparse
 import io
 
 import numpy as np
@@ -13,15 +9,9 @@ import pytest
 import torch
 from PIL import Image
 
-from alexnet_core.arch.build import build_model
 from alexnet_core.inside import images
 from alexnet_core.inside.images import ImageError
-from alexnet_core.paths import runs_dir
-from alexnet_core.spec import presets
 from alexnet_core.spec.types import ArchSpec, Classifier, ConvBlock, Pool
-from alexnet_core.weights import source as weights
-from alexnet_core.weights.checkpoint import save_checkpoint
-from alexnet_core.weights.source import WeightsError, WeightsUnavailable
 
 TINY = ArchSpec(name="tiny", convs=(ConvBlock(8, 5, 2, 2, pool=Pool(3, 2)), ConvBlock(12, 3, 1, 1, pool=Pool(3, 2))),
                 feature_size=(2, 2), classifier=Classifier(hidden=(16,)), num_classes=5)
@@ -60,6 +50,21 @@ def test_preprocess_is_torchvisions_recipe_at_224():
     torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-5)
 
 
+def test_preprocess_with_a_training_sets_statistics_matches_training():
+    """Grey statistics on a 3-channel spec: grey, normalise, repeat (as training's data.prepare does)."""
+    from alexnet_core.training import data as D
+
+    img = images.builtin("photo: flower (scikit-learn)")
+    prep = images.preprocess(img, 32, 3, (0.3,), (0.2,))
+    grey = torch.from_numpy(np.asarray(prep.shown[..., 0], dtype=np.float32)).view(1, 1, 32, 32)
+    want = D.prepare(grey.to(torch.uint8), 32, mean=torch.tensor(0.3).view(1, 1, 1, 1),
+                     std=torch.tensor(0.2).view(1, 1, 1, 1), channels=3)
+    torch.testing.assert_close(prep.tensor, want, rtol=0, atol=0.5 / 255 / 0.2 + 1e-6)  # shown is rounded grey
+    assert "normalise (the training set's mean 0.300; std 0.200)" in prep.steps
+    rgb = images.preprocess(img, 32, 1, (0.5, 0.4, 0.3), (0.2, 0.2, 0.2))
+    assert rgb.tensor.shape == (1, 1, 32, 32)
+
+
 def test_valid_uploads_decode():
     img = Image.fromarray(images.checkerboard())
     for fmt in ("PNG", "JPEG", "WEBP"):
@@ -94,123 +99,6 @@ def test_dataset_samples_absent_means_none(tmp_path):
 
 
 # ---------------------------------------------------------------- weights
-
-
-def test_torchvision_preset_has_torchvisions_state_dict():
-    import torchvision
-
-    with torch.device("meta"):
-        theirs = torchvision.models.alexnet().state_dict()
-    ours = build_model(presets.get("torchvision").spec, device="meta").state_dict()
-    assert list(ours) == list(theirs)
-    assert all(ours[k].shape == theirs[k].shape for k in ours)
-
-
-def test_random_init_is_seeded_and_follows_the_scheme():
-    spec = presets.get("paper2012").spec.with_(classifier=Classifier(hidden=(32, 32)))  # small head: fast
-    a, b = weights.random_model(spec, 3), weights.random_model(spec, 3)
-    torch.testing.assert_close(a.features[0].weight, b.features[0].weight)
-    assert (a.features[4].bias == 1).all()  # the paper's bias 1 in conv2
-    assert not torch.equal(weights.random_model(TINY, 4).features[0].weight, weights.random_model(TINY, 5).features[0].weight)
-
-
-def test_pretrained_offline_says_where_to_put_the_file():
-    assert not weights.is_cached()
-    with pytest.raises(WeightsUnavailable) as err:
-        weights.pretrained_model(presets.get("torchvision").spec)
-    path = weights.cache_path()
-    assert str(path) in str(err.value) and path.name == "alexnet-owt-7be5be79.pth"
-    assert str(path).startswith(str(torch.hub.get_dir()))
-
-
-def test_pretrained_path_reads_the_cached_file():
-    source = build_model(TINY, seed=11)
-    path = weights.cache_path()
-    path.parent.mkdir(parents=True)
-    torch.save(source.state_dict(), path)  # a small file under torchvision's own name and folder
-    assert weights.is_cached()
-    model = weights.pretrained_model(TINY)
-    for k, v in source.state_dict().items():
-        torch.testing.assert_close(model.state_dict()[k], v)
-    assert not model.training
-    # the same file does not fit torchvision's spec: the first mismatched tensor is named
-    with pytest.raises(WeightsError, match=r"features\.0\.weight is \(8, 3, 5, 5\) in the file but \(64, 3, 11, 11\)"):
-        weights.pretrained_model(presets.get("torchvision").spec)
-    assert len(weights.torchvision_entry().categories) == 1000
-
-
-def test_fetch_offline_is_one_sentence(monkeypatch):
-    import urllib.request
-
-    def offline(*a, **k):
-        raise OSError("network is unreachable")
-
-    monkeypatch.setattr(urllib.request, "urlopen", offline)
-    with pytest.raises(WeightsUnavailable) as err:
-        weights.pretrained_model(TINY, download=True)
-    assert str(weights.cache_path()) in str(err.value) and not weights.is_cached()
-
-
-def state_bytes(obj) -> bytes:
-    buf = io.BytesIO()
-    torch.save(obj, buf)
-    return buf.getvalue()
-
-
-def test_uploaded_state_dict_loads_and_checks_shapes():
-    source = build_model(TINY, seed=7)
-    model = weights.upload_model(TINY, state_bytes(source.state_dict()), "mine.pth")
-    torch.testing.assert_close(model.classifier[-1].weight, source.classifier[-1].weight)
-    other = ArchSpec(name="t2", convs=(ConvBlock(8, 5, 2, 2, pool=Pool(3, 2)), ConvBlock(10, 3, 1, 1, pool=Pool(3, 2))),
-                     feature_size=(2, 2), classifier=Classifier(hidden=(16,)), num_classes=5)
-    with pytest.raises(WeightsError, match=r"features\.3\.weight is \(12, 8, 3, 3\) in the file but \(10, 8, 3, 3\) here"):
-        weights.upload_model(other, state_bytes(source.state_dict()), "mine.pth")
-    partial = dict(source.state_dict())
-    del partial["classifier.1.bias"]
-    with pytest.raises(WeightsError, match=r"no tensor classifier\.1\.bias"):
-        weights.upload_model(TINY, state_bytes(partial), "mine.pth")
-    extra = {**source.state_dict(), "head.weight": torch.zeros(1)}
-    with pytest.raises(WeightsError, match=r"tensor head\.weight that this spec does not have"):
-        weights.upload_model(TINY, state_bytes(extra), "mine.pth")
-
-
-@pytest.mark.parametrize("data,name,needle", [
-    (b"\x00garbage" * 50, "w.pt", "not a readable PyTorch weights file"),
-    (state_bytes({"ns": argparse.Namespace(a=1)}), "w.pt", "not a readable PyTorch weights file"),
-    (state_bytes([1, 2, 3]), "w.pt", "does not hold a state_dict"),
-    (state_bytes({"a": 1}), "w.pth", "does not hold a state_dict"),
-    (b"irrelevant", "w.onnx", "not a .pt or .pth file"),
-])
-def test_malformed_state_dicts_give_one_clear_sentence(data, name, needle):
-    with pytest.raises(WeightsError) as err:
-        weights.upload_model(TINY, data, name)
-    assert needle in str(err.value) and "\n" not in str(err.value)
-
-
-def test_state_dict_size_cap(monkeypatch):
-    monkeypatch.setattr(weights, "MAX_UPLOAD_BYTES", 100)
-    with pytest.raises(WeightsError, match="MB are accepted"):
-        weights.upload_model(TINY, state_bytes(build_model(TINY).state_dict()), "w.pt")
-
-
-def test_checkpoints_from_the_runs_folder():
-    source = build_model(TINY, seed=9)
-    save_checkpoint(runs_dir() / "run1" / "last.pt", TINY, source, {"classes": list("abcde")})
-    torch.save({"optimizer": {}}, runs_dir() / "run1" / "resume.pt")  # training's resume state: not offered
-    assert weights.checkpoint_files() == ["run1/last.pt"]
-    from alexnet_core.export import exporter
-    assert exporter.list_checkpoints() == ["run1/last.pt"]  # the Export page offers the same files
-    model, meta = weights.checkpoint_model(TINY, "run1/last.pt")
-    torch.testing.assert_close(model.features[0].weight, source.features[0].weight)
-    assert meta["classes"] == list("abcde")
-    wider = TINY.with_(name="wider", num_classes=7)
-    with pytest.raises(WeightsError, match=r"classifier\.3\.weight is \(5, 16\) in the file but \(7, 16\) here \(it was saved for the tiny spec"):
-        weights.checkpoint_model(wider, "run1/last.pt")
-    with pytest.raises(ValueError, match="outside"):
-        weights.checkpoint_model(TINY, "../../etc/passwd")
-    (runs_dir() / "broken.pt").write_bytes(b"nope")
-    with pytest.raises(WeightsError, match="not a readable checkpoint"):
-        weights.checkpoint_model(TINY, "broken.pt")
 
 
 def test_dataset_samples_found_on_disk(tmp_path):

@@ -71,7 +71,9 @@ def test_worker_process_runs_queue_survives_a_crashing_job_and_cancels():
         wait_for(lambda: s.metrics(long, "step/"), what="step metrics")
         s.request_cancel(long)
         wait_for(lambda: s.get(long).status == "cancelled", 60, "the cancel")
-        spec, state, meta = load_checkpoint(s.checkpoint_path(good))
+        ckpt = load_checkpoint(s.checkpoint_path(good))
+        spec, state, meta = ckpt.spec, ckpt.state, ckpt.meta
+        assert ckpt.trained.input_size == 64 and ckpt.trained.classes == tuple(map(str, range(10)))
         assert meta["epoch"] == 1 and spec.convs[0].out_channels == 8 and "features.0.weight" in state
     finally:
         launcher.stop()
@@ -94,7 +96,7 @@ def test_killed_worker_keeps_finished_epochs_is_marked_interrupted_and_resumes()
         run = s.get(rid)
         assert run.status == "interrupted" and f"{kept} finished epoch(s) kept" in run.reason
         assert [e for e, _, _ in s.metrics(rid, "epoch/test_acc")["epoch/test_acc"]] == list(range(1, kept + 1))
-        assert load_checkpoint(s.checkpoint_path(rid))[2]["epoch"] in (kept, kept + 1)  # files go first
+        assert load_checkpoint(s.checkpoint_path(rid)).meta["epoch"] in (kept, kept + 1)  # files go first
 
         s.requeue(rid, resume=True)
         launcher.ensure()
@@ -120,7 +122,8 @@ def test_cli_train_foreground_writes_the_same_store(capsys):
     run = Store().get(final["run"])
     assert run.status == "done" and run.epochs_done == 2 and Path(final["checkpoint"]).is_file()
     # The checkpoint is the trained model: rebuilt from its own spec it scores what the run recorded.
-    spec, state, meta = load_checkpoint(Path(final["checkpoint"]))
+    ckpt = load_checkpoint(Path(final["checkpoint"]))
+    spec, state, meta = ckpt.spec, ckpt.state, ckpt.meta
     model = build_model(spec, seed=None)
     model.load_state_dict(state)
     cfg = TrainConfig.from_dict(run.config)

@@ -21,10 +21,10 @@ from alexnet_core.export.exporter import (
     DEFAULT_OPSET,
     MAX_OPSET,
     MIN_OPSET,
-    Weights,
     export,
 )
 from alexnet_core.format import fmt_bytes
+from alexnet_core.weights.source import Kind, WeightsSource
 
 _MARK = {True: "ok  ", False: "FAIL", None: "skip"}
 
@@ -37,7 +37,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weights", choices=["random", "pretrained", "checkpoint"], default="random",
                    help="random (seeded), torchvision's cached ImageNet weights, or --checkpoint")
     p.add_argument("--seed", type=int, default=0, help="seed for random weights")
-    p.add_argument("--checkpoint", help="a checkpoint file under the runs folder (its spec wins)")
+    p.add_argument("--checkpoint", help="a checkpoint file under the runs folder (its own spec, and the "
+                   "input size it was trained at when it records one, are exported)")
     p.add_argument("--out", type=Path, required=True, help="the .onnx file to write")
     p.add_argument("--json", action="store_true", help="machine-readable report")
     p.set_defaults(handler=cmd_export)
@@ -51,7 +52,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     if args.checkpoint and args.weights == "random":
         args.weights = "checkpoint"
-    weights = Weights(args.weights, args.seed, args.checkpoint)
+    weights = WeightsSource(Kind(args.weights), args.seed, args.checkpoint)
     spec, size = resolve_network(args)
     if args.out.is_dir():
         raise ValueError(f"{args.out} is a folder; give a file name such as alexnet.onnx")
@@ -63,6 +64,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     head = {"file": str(args.out), "written": report.passed, "variant": exp.spec.name,
             "input_size": list(exp.size), "opset": exp.opset, "dynamic_batch": exp.dynamic_batch,
             "weights": exp.weights}
+    if exp.note and not args.json:
+        print(exp.note)
     return _print(report, head, args.json, "wrote" if report.passed else "not written (a check failed):")
 
 

@@ -19,10 +19,11 @@ import torch
 from google.protobuf.message import DecodeError
 from onnx import numpy_helper
 
-from alexnet_core.arch.build import AlexNet, build_model, count_params
+from alexnet_core.arch.build import AlexNet, count_params
 from alexnet_core.export.exporter import INPUT, Exported, content_digest, read_meta
 from alexnet_core.spec.parse import spec_from_json
 from alexnet_core.spec.types import ArchSpec, SpecError
+from alexnet_core.weights.source import is_counter, load_state
 
 PARITY_ATOL = 1e-4  # float32 logits of a sane network sit within ~10: this is the bound that bites there
 PARITY_RTOL = 1e-5  # float32 sums in another order differ by ~1e-6 of their magnitude; 10x headroom
@@ -122,17 +123,8 @@ def _model_from_file(proto: onnx.ModelProto, meta: dict[str, str]) -> tuple[Arch
         h, w = (int(v) for v in meta.get("input_size", "").split("x"))
     except (SpecError, ValueError) as exc:
         raise ValueError(f"the recorded spec or input size is unreadable ({_first_line(exc)})") from None
-    model = build_model(spec, seed=None)
     state = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in proto.graph.initializer}
-    wanted = model.state_dict()
-    for key, value in wanted.items():
-        if key.endswith("num_batches_tracked"):
-            state[key] = value
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError:
-        raise ValueError("the file's weights do not fit its recorded spec") from None
-    return spec, (h, w), model.eval()
+    return spec, (h, w), load_state(spec, state, "the file's weights (for its recorded spec)")
 
 
 def inferred_model(proto: onnx.ModelProto) -> onnx.ModelProto:
@@ -214,7 +206,7 @@ def _initializer_check(report: Report, proto: onnx.ModelProto, model: AlexNet | 
         report.add("initializers", None, f"{total:,} weight elements (no spec to compare with)")
         return
     params = count_params(model)
-    stats = sum(b.numel() for n, b in model.named_buffers() if not n.endswith("num_batches_tracked"))
+    stats = sum(b.numel() for n, b in model.named_buffers() if not is_counter(n))
     report.param_count = params
     ok = total == params + stats
     extra = f" + {stats:,} BatchNorm running statistics" if stats else ""

@@ -6,9 +6,10 @@ import time
 from dataclasses import dataclass, field
 
 from alexnet_core.export.checks import Report, check_export, inferred_model
-from alexnet_core.export.exporter import DEFAULT_OPSET, Weights, export
+from alexnet_core.export.exporter import DEFAULT_OPSET, export
 from alexnet_core.export.graph import NodeRow, graph_dot, node_rows
 from alexnet_core.spec.types import ArchSpec
+from alexnet_core.weights.source import WeightsSource
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class ExportResult:
     dot: str
     file_name: str
     weights: str
+    size: tuple[int, int]  # the size exported: a checkpoint's own when it says
+    note: str = ""  # said when a checkpoint's own spec and size were exported
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
     @property
@@ -27,7 +30,7 @@ class ExportResult:
 
 
 def export_and_check(spec: ArchSpec, size: tuple[int, int], *, opset: int = DEFAULT_OPSET,
-                     dynamic_batch: bool = False, weights: Weights = Weights()) -> ExportResult:
+                     dynamic_batch: bool = False, weights: WeightsSource = WeightsSource()) -> ExportResult:
     """Raises ExportError when the network cannot be exported at all."""
     t0 = time.perf_counter()
     exp = export(spec, size, opset=opset, dynamic_batch=dynamic_batch, weights=weights)
@@ -47,4 +50,4 @@ def export_and_check(spec: ArchSpec, size: tuple[int, int], *, opset: int = DEFA
     side = f"{h}" if h == w else f"{h}x{w}"
     name = f"{exp.spec.name}_{side}px_opset{opset}{'_dynbatch' if dynamic_batch else ''}.onnx"
     timings = {"export": t1 - t0, "checks": t2 - t1, "graph": time.perf_counter() - t2}
-    return ExportResult(exp.data, report, rows, dot, name, exp.weights, timings)
+    return ExportResult(exp.data, report, rows, dot, name, exp.weights, exp.size, exp.note, timings)

@@ -172,9 +172,12 @@ def normalisation(in_channels: int) -> tuple[tuple[float, ...], tuple[float, ...
     return (GREY_MEAN,) * in_channels, (GREY_STD,) * in_channels
 
 
-def preprocess(img: np.ndarray, size: int, in_channels: int = 3) -> Prepared:
+def preprocess(img: np.ndarray, size: int, in_channels: int = 3, mean: tuple[float, ...] | None = None,
+               std: tuple[float, ...] | None = None) -> Prepared:
     """torchvision's ImageNet recipe scaled to any size: resize the short side to size·256/224,
-    centre-crop size×size, scale to [0, 1], normalise (ImageNet mean/std; grey for other channel counts)."""
+    centre-crop size×size, scale to [0, 1], normalise. ``mean``/``std`` are what the weights were
+    trained with (one value per channel of the training images, as training does it: normalise,
+    then grey <-> RGB); without them, ImageNet's (grey for other channel counts)."""
     h, w = img.shape[:2]
     short = max(size, round(size * 256 / 224))
     scale = short / min(h, w)
@@ -185,11 +188,20 @@ def preprocess(img: np.ndarray, size: int, in_channels: int = 3) -> Prepared:
     crop = np.asarray(pil.crop((left, top, left + size, top + size)))
     x = torch.from_numpy(crop.copy()).permute(2, 0, 1).float().div_(255)  # (3, S, S)
     steps = [f"resize {w}×{h} → {nw}×{nh}", f"centre-crop {size}×{size}"]
-    if in_channels != 3:
-        x = x.mean(0, keepdim=True).expand(in_channels, -1, -1)
-        steps.append("grey" if in_channels == 1 else f"grey repeated over {in_channels} channels")
-    mean, std = normalisation(in_channels)
+    if mean is None or std is None:
+        mean, std = normalisation(in_channels)
+        said = "(ImageNet mean/std)" if in_channels == 3 else f"(mean {mean[0]}, std {std[0]})"
+    else:
+        said = "(the training set's mean " + ", ".join(f"{m:.3f}" for m in mean) + "; std " + ", ".join(
+            f"{s:.3f}" for s in std) + ")"
+    if len(mean) != 3:  # the statistics are for grey images
+        x = x.mean(0, keepdim=True).expand(len(mean), -1, -1)
+        steps.append("grey" if len(mean) == 1 else f"grey repeated over {len(mean)} channels")
     x = (x - torch.tensor(mean).view(-1, 1, 1)) / torch.tensor(std).view(-1, 1, 1)
-    steps.append("normalise " + ("(ImageNet mean/std)" if in_channels == 3 else f"(mean {mean[0]}, std {std[0]})"))
-    shown = crop if in_channels == 3 else np.repeat(crop.mean(2, keepdims=True).round().astype(np.uint8), 3, 2)
+    steps.append("normalise " + said)
+    if x.shape[0] != in_channels:  # as training matches channels: grey repeated, or RGB averaged
+        x = x.expand(in_channels, -1, -1) if x.shape[0] == 1 else x.mean(0, keepdim=True)
+        steps.append(f"repeated over {in_channels} channels" if in_channels > 1 else "grey")
+    shown = crop if x.shape[0] == 3 and len(mean) == 3 else np.repeat(
+        crop.mean(2, keepdims=True).round().astype(np.uint8), 3, 2)
     return Prepared(x.unsqueeze(0).contiguous(), shown, tuple(steps))

@@ -37,7 +37,7 @@ from alexnet_core.training.loop import (
     resolve_device,
 )
 from alexnet_core.training.store import Run, Store
-from alexnet_core.weights.checkpoint import save_checkpoint
+from alexnet_core.weights.checkpoint import TrainedWith, load_resume, save_checkpoint, save_resume
 
 IDLE_EXIT_S = 120.0  # a worker with nothing to do exits; the app starts a new one on demand
 POLL_S = 0.5
@@ -52,13 +52,15 @@ class StoreCallbacks:
         self.t0 = time.monotonic()
         self.p0 = run.progress if run.resume else 0.0
         self.spec: ArchSpec | None = None
+        self.trained: TrainedWith | None = None
         self.tb = _tensorboard_writer(store.run_dir(run.id))
         self._last_cancel_check = 0.0
         self._cancel = False
 
     def on_start(self, info: dict[str, Any]) -> None:
         self.spec = spec_from_dict(info["spec"])
-        self.store.update(self.run.id, info={k: v for k, v in info.items() if k != "spec"})
+        self.trained = info.get("trained_with")
+        self.store.update(self.run.id, info={k: v for k, v in info.items() if k not in ("spec", "trained_with")})
 
     def _eta(self, progress: float) -> float | None:
         done = progress - self.p0
@@ -79,11 +81,8 @@ class StoreCallbacks:
         rid = self.run.id
         # Files first, then the row: a kill between the two loses at most this epoch's row.
         save_checkpoint(self.store.checkpoint_path(rid), self.spec, model,
-                        meta={"run": rid, "epoch": epoch, **metrics})
-        tmp = self.store.resume_path(rid).with_suffix(".tmp")
-        torch.save({"model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-                    "optimizer": optimizer.state_dict(), "epoch": epoch, "metrics": dict(metrics)}, tmp)
-        tmp.replace(self.store.resume_path(rid))
+                        meta={"run": rid, "epoch": epoch, **metrics}, trained=self.trained)
+        save_resume(self.store.resume_path(rid), model, optimizer, epoch, metrics)
         self.store.commit_epoch(rid, epoch, [(f"epoch/{k}", epoch, v) for k, v in metrics.items()])
         if self.tb is not None:
             for k, v in metrics.items():
@@ -120,7 +119,7 @@ def run_job(store: Store, run: Run, echo: Any = None) -> str:
         spec = spec_from_dict(run.spec)
         start, state = 0, None
         if run.resume and run.epochs_done > 0 and store.resume_path(run.id).exists():
-            state = torch.load(store.resume_path(run.id), map_location="cpu", weights_only=True)
+            state = load_resume(store.resume_path(run.id))
             start = int(state["epoch"])
             if start > run.epochs_done:  # killed between the files and the row: the file has the metrics
                 store.commit_epoch(run.id, start, [(f"epoch/{k}", start, v) for k, v in state["metrics"].items()])

@@ -21,6 +21,7 @@ from alexnet_core.arch.shapes import ShapeError, check_input
 from alexnet_core.spec.parse import validate
 from alexnet_core.spec.types import ArchSpec, SpecError
 from alexnet_core.training import data as D
+from alexnet_core.weights.checkpoint import TrainedWith
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "cosine", "step")
@@ -153,6 +154,7 @@ class Prepared:
     mean: torch.Tensor
     std: torch.Tensor
     device: str
+    classes: tuple[str, ...] = ()
 
 
 def prepare_run(spec: ArchSpec, cfg: TrainConfig) -> Prepared:
@@ -168,7 +170,14 @@ def prepare_run(spec: ArchSpec, cfg: TrainConfig) -> Prepared:
     except ShapeError as exc:
         raise TrainingFailed(f"input size {cfg.input_size} px does not fit this spec: {exc}") from None
     mean, std = D.channel_stats(train)
-    return Prepared(run_spec, train.to(device), test.to(device), mean.to(device), std.to(device), device)
+    return Prepared(run_spec, train.to(device), test.to(device), mean.to(device), std.to(device), device,
+                    tuple(train.classes))
+
+
+def trained_with(p: Prepared, cfg: TrainConfig) -> TrainedWith:
+    """What a checkpoint of this run must carry to be used as it was trained."""
+    return TrainedWith(cfg.input_size, tuple(p.mean.flatten().tolist()), tuple(p.std.flatten().tolist()),
+                       p.classes, cfg.dataset)
 
 
 def _loss(spec: ArchSpec, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -215,7 +224,8 @@ def fit(spec: ArchSpec, cfg: TrainConfig, callbacks: Callbacks, *,
     total = steps_per_epoch * cfg.epochs
     aug = D.Augment(cfg.flip, cfg.crop, cfg.jitter)
     callbacks.on_start({"device": p.device, "steps_per_epoch": steps_per_epoch, "total_steps": total,
-                        "train_size": len(p.train), "test_size": len(p.test), "spec": p.spec.to_dict()})
+                        "train_size": len(p.train), "test_size": len(p.test), "spec": p.spec.to_dict(),
+                        "trained_with": trained_with(p, cfg)})
     last: dict[str, float] = {}
     step = start_epoch * steps_per_epoch
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from alexnet_core.paths import runs_dir
-from alexnet_core.weights.checkpoint import RESUME_FILE
+from alexnet_core.weights.checkpoint import MODEL_FILE, RESUME_FILE
 
 STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 ACTIVE = ("queued", "running")
@@ -290,7 +290,7 @@ class Store:
         return path
 
     def checkpoint_path(self, run_id: int) -> Path:
-        return self.run_dir(run_id) / "model.pt"
+        return self.run_dir(run_id) / MODEL_FILE
 
     def resume_path(self, run_id: int) -> Path:
         return self.run_dir(run_id) / RESUME_FILE

@@ -1,19 +1,18 @@
-"""Where a model's weights come from: seeded init, torchvision's ImageNet file, a Training
-checkpoint, or an uploaded state_dict. Every file is read with ``weights_only=True``.
+"""Where a model's weights come from, and the one ``load`` every page and command uses.
 
-The torchvision file lives where torchvision itself caches it
-(``$TORCH_HOME/hub/checkpoints/<file>``), so a copy fetched by any torchvision
-program is found here, and a file placed there by hand works offline.
+A ``WeightsSource`` is seeded random init, torchvision's ImageNet file, a Training checkpoint
+from the runs folder, or uploaded state_dict bytes. ``load(source, spec)`` returns the model
+with the spec it was built from: a checkpoint brings its own spec (and how it was trained),
+every other source takes the spec it is given. Every file is read with ``weights_only=True``;
+a file that does not fit gets one message naming the first tensor that does not fit.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
-import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 
 import torch
@@ -22,52 +21,121 @@ from torch import nn
 from alexnet_core import paths
 from alexnet_core.arch.build import AlexNet, build_model
 from alexnet_core.spec.types import ArchSpec
-from alexnet_core.weights.checkpoint import (
-    CheckpointError,
-    list_checkpoints,
-    load_checkpoint,
-)
+from alexnet_core.weights import imagenet
+from alexnet_core.weights.checkpoint import CheckpointError, TrainedWith, list_checkpoints, load_checkpoint
+from alexnet_core.weights.imagenet import Progress, WeightsError, WeightsUnavailable
+
+__all__ = ["MAX_UPLOAD_BYTES", "Kind", "Loaded", "WeightsError", "WeightsSource", "WeightsUnavailable",
+           "check_state", "checkpoint_files", "is_counter", "load", "load_state", "without_counters"]
 
 MAX_UPLOAD_BYTES = 400 * 1024 * 1024  # fp32 AlexNet is ~245 MB
-Progress = Callable[[int, int], None]  # (bytes so far, total bytes or 0)
 
 
-class WeightsError(ValueError):
-    """Weights that cannot be used with this spec; one sentence saying why."""
-
-
-class WeightsUnavailable(WeightsError):
-    """The torchvision file is neither cached nor downloadable (offline)."""
+class Kind(StrEnum):
+    RANDOM = "random"
+    PRETRAINED = "pretrained"
+    CHECKPOINT = "checkpoint"
+    UPLOAD = "upload"
 
 
 @dataclass(frozen=True)
-class Pretrained:
-    """One downloadable weights file; torchvision's own entry is the default."""
+class WeightsSource:
+    kind: Kind = Kind.RANDOM
+    seed: int = 0  # random only
+    checkpoint: str | None = None  # checkpoint only: a path relative to the runs folder
+    data: bytes | None = field(default=None, repr=False, compare=False)  # upload only
+    name: str = "upload"  # the upload's file name
+    digest: str = ""  # the upload's sha256 (its first 16 hex digits): names it once the bytes are gone
 
-    url: str
-    categories: tuple[str, ...]
-    title: str
+    @classmethod
+    def upload(cls, data: bytes, name: str) -> WeightsSource:
+        return cls(Kind.UPLOAD, data=data, name=name, digest=hashlib.sha256(data).hexdigest()[:16])
 
     @property
-    def filename(self) -> str:
-        return os.path.basename(self.url)
+    def key(self) -> str:
+        """Names the weights for a cache: a retrained checkpoint or another upload gets a new key."""
+        if self.kind == Kind.RANDOM:
+            return f"random:{self.seed}"
+        if self.kind == Kind.CHECKPOINT:
+            try:
+                stamp = paths.inside(paths.runs_dir(), self.checkpoint or "").stat().st_mtime_ns
+            except (OSError, ValueError):
+                stamp = 0
+            return f"checkpoint:{self.checkpoint}@{stamp}"
+        if self.kind == Kind.UPLOAD:
+            return f"upload:{self.digest or hashlib.sha256(self.data or b'').hexdigest()[:16]}"
+        return str(self.kind)
+
+    def label(self) -> str:
+        return {Kind.RANDOM: f"random (seed {self.seed})", Kind.PRETRAINED: "pretrained (torchvision ImageNet)",
+                Kind.CHECKPOINT: f"checkpoint {self.checkpoint}", Kind.UPLOAD: f"uploaded {self.name}"}[self.kind]
 
 
-def torchvision_entry() -> Pretrained:
-    from torchvision.models import AlexNet_Weights
+@dataclass(frozen=True)
+class Loaded:
+    model: AlexNet  # eval mode
+    spec: ArchSpec  # the spec the model was built from: a checkpoint's own, else the one asked for
+    source: WeightsSource
+    classes: tuple[str, ...] | None  # class names, when the weights come with them
+    trained: TrainedWith | None = None  # a checkpoint's training set-up (fields None when unrecorded)
 
-    w = AlexNet_Weights.IMAGENET1K_V1
-    return Pretrained(w.url, tuple(w.meta["categories"]), "torchvision ImageNet (IMAGENET1K_V1)")
+    @property
+    def own_spec(self) -> bool:
+        """The weights brought their spec (a checkpoint): the one asked for was not used."""
+        return self.trained is not None
+
+    def input_size(self, fallback: int) -> int:
+        """The size the weights were trained at, or ``fallback`` when nobody recorded one."""
+        return self.trained.input_size if self.trained and self.trained.input_size else fallback
+
+    def describe(self, fallback_size: int) -> str:
+        """One sentence for the page: whose spec is in use, at what size, trained on what."""
+        if not self.own_spec:
+            return ""
+        t = self.trained
+        assert t is not None
+        size = f"{t.input_size} px" if t.input_size else f"{fallback_size} px (the file does not say its size)"
+        where = f" on {t.dataset}" if t.dataset else ""
+        return f"Using the checkpoint's own spec: {spec_summary(self.spec)}, trained at {size}{where}."
 
 
-def cache_path(entry: Pretrained | None = None) -> Path:
-    """$TORCH_HOME/hub/checkpoints/<file>: the file torchvision's weights API reads and writes."""
-    entry = entry or torchvision_entry()
-    return Path(torch.hub.get_dir()) / "checkpoints" / entry.filename
+def spec_summary(spec: ArchSpec) -> str:
+    widths = "-".join(str(c.out_channels) for c in spec.convs)
+    return f"{spec.name} (conv widths {widths}, {spec.in_channels} in, {spec.num_classes} classes)"
 
 
-def is_cached(entry: Pretrained | None = None) -> bool:
-    return cache_path(entry).is_file()
+def is_counter(key: str) -> bool:
+    """BatchNorm's step counter: no weight, never exported, optional in files."""
+    return key.endswith("num_batches_tracked")
+
+
+def without_counters(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v for k, v in state.items() if not is_counter(k)}
+
+
+def check_state(model: nn.Module, state: dict[str, torch.Tensor], name: str) -> None:
+    """Raise WeightsError naming the first tensor that is missing, unexpected or the wrong shape."""
+    own = model.state_dict()
+    for key, tensor in own.items():
+        if key not in state:
+            if is_counter(key):
+                continue
+            raise WeightsError(f"{name} has no tensor {key} {tuple(tensor.shape)} that this spec needs")
+        if tuple(state[key].shape) != tuple(tensor.shape):
+            raise WeightsError(f"{name} does not fit this spec: {key} is {tuple(state[key].shape)} "
+                               f"in the file but {tuple(tensor.shape)} here")
+    extra = [k for k in state if k not in own]
+    if extra:
+        raise WeightsError(f"{name} has a tensor {extra[0]} that this spec does not have")
+
+
+def load_state(spec: ArchSpec, state: dict[str, torch.Tensor], name: str) -> AlexNet:
+    """A model of ``spec`` holding ``state``, checked first on a weightless copy (nothing allocated
+    for a file that does not fit). Missing BatchNorm counters keep the model's own."""
+    check_state(build_model(spec, device="meta"), state, name)
+    model = build_model(spec, seed=None)  # plain init, overwritten next
+    model.load_state_dict({**model.state_dict(), **state})
+    return model.eval()
 
 
 def _read_state(source: Path | bytes, name: str) -> dict[str, torch.Tensor]:
@@ -83,100 +151,52 @@ def _read_state(source: Path | bytes, name: str) -> dict[str, torch.Tensor]:
     return obj
 
 
-def check_state(model: nn.Module, state: dict[str, torch.Tensor], name: str) -> None:
-    """Raise WeightsError naming the first tensor that is missing, unexpected or the wrong shape."""
-    own = model.state_dict()
-    for key, tensor in own.items():
-        if key not in state:
-            raise WeightsError(f"{name} has no tensor {key} {tuple(tensor.shape)} that this spec needs")
-        if tuple(state[key].shape) != tuple(tensor.shape):
-            raise WeightsError(f"{name} does not fit this spec: {key} is {tuple(state[key].shape)} "
-                               f"in the file but {tuple(tensor.shape)} here")
-    extra = [k for k in state if k not in own]
-    if extra:
-        raise WeightsError(f"{name} has a tensor {extra[0]} that this spec does not have")
-
-
-def _loaded(spec: ArchSpec, state: dict[str, torch.Tensor], name: str) -> AlexNet:
-    model = build_model(spec, device="meta")
-    check_state(model, state, name)
-    model = build_model(spec, seed=None)  # plain init, overwritten next
-    model.load_state_dict(state)
-    return model.eval()
-
-
-def random_model(spec: ArchSpec, seed: int = 0) -> AlexNet:
-    """The spec's own init scheme, seeded: the same seed gives the same weights."""
-    return build_model(spec, seed=seed).eval()
-
-
-def pretrained_model(spec: ArchSpec, entry: Pretrained | None = None, *, download: bool = False,
-                     progress: Progress | None = None) -> AlexNet:
-    """The cached torchvision weights in a model of this spec; downloads only when asked."""
-    entry = entry or torchvision_entry()
-    path = cache_path(entry)
-    if not path.is_file():
-        if not download:
-            raise WeightsUnavailable(f"{entry.title} weights are not on this machine: download them, "
-                                     f"or place {entry.filename} at {path}")
-        fetch(entry, progress)
-    return _loaded(spec, _read_state(path, entry.filename), entry.filename)
-
-
-def fetch(entry: Pretrained, progress: Progress | None = None, timeout: float = 20.0) -> Path:
-    """Download to the torch cache (tmp + rename), checking torchvision's hash prefix in the name."""
-    path = cache_path(entry)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".partial")
-    digest = hashlib.sha256()
-    try:
-        with urllib.request.urlopen(entry.url, timeout=timeout) as r, open(tmp, "wb") as f:
-            total = int(r.headers.get("Content-Length") or 0)
-            done = 0
-            while chunk := r.read(1 << 20):
-                f.write(chunk)
-                digest.update(chunk)
-                done += len(chunk)
-                if progress:
-                    progress(done, total)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise WeightsUnavailable(f"could not download {entry.filename} ({exc.__class__.__name__}: offline?); "
-                                 f"place the file at {path}") from None
-    prefix = entry.filename.rsplit("-", 1)[-1].split(".")[0]
-    if prefix and not digest.hexdigest().startswith(prefix):
-        tmp.unlink(missing_ok=True)
-        raise WeightsError(f"the download of {entry.filename} is corrupt (hash mismatch); try again")
-    tmp.replace(path)
-    return path
-
-
 def checkpoint_files() -> list[str]:
     """Checkpoints the Training page saved, relative to the runs folder, newest first."""
     return list_checkpoints(paths.runs_dir())
 
 
-def checkpoint_model(spec: ArchSpec, rel_path: str) -> tuple[AlexNet, dict]:
-    """A checkpoint from the runs folder (the path may not leave it), checked against the spec."""
-    path = paths.inside(paths.runs_dir(), rel_path)
+def load(source: WeightsSource, spec: ArchSpec, *, download: bool = False,
+         progress: Progress | None = None) -> Loaded:
+    """The model for ``source``. Raises WeightsError (WeightsUnavailable: torchvision's file is
+    not here and ``download`` was not asked for, or failed)."""
+    if source.kind == Kind.RANDOM:
+        return Loaded(build_model(spec, seed=source.seed).eval(), spec, source, None)
+    if source.kind == Kind.PRETRAINED:
+        entry = imagenet.torchvision_entry()
+        path = imagenet.cache_path(entry)
+        if not path.is_file():
+            if not download:
+                raise WeightsUnavailable(f"{entry.title} weights are not on this machine: download them, "
+                                         f"or place {entry.filename} at {path}")
+            imagenet.fetch(entry, progress)
+        return Loaded(load_state(spec, _read_state(path, entry.filename), entry.filename), spec, source,
+                      entry.categories)
+    if source.kind == Kind.CHECKPOINT:
+        return _checkpoint(source)
+    if source.kind == Kind.UPLOAD:
+        kept = replace(source, data=None, digest=source.key.partition(":")[2])  # a cached result holds no bytes
+        return Loaded(_upload(spec, source.data or b"", source.name), spec, kept, None)
+    raise WeightsError(f"unknown weights {source.kind!r}; use one of {', '.join(Kind)}")
+
+
+def _checkpoint(source: WeightsSource) -> Loaded:
+    if not source.checkpoint:
+        raise WeightsError("choose a checkpoint")
     try:
-        saved_spec, state, meta = load_checkpoint(path)
-    except CheckpointError as exc:
+        path = paths.inside(paths.runs_dir(), source.checkpoint)
+        ckpt = load_checkpoint(path)
+    except (CheckpointError, ValueError) as exc:
         raise WeightsError(str(exc)) from None
-    try:
-        model = _loaded(spec, state, path.name)
-    except WeightsError as exc:
-        if saved_spec == spec:
-            raise
-        raise WeightsError(f"{exc} (it was saved for the {saved_spec.name} spec: choose that in the sidebar)") from None
-    return model, {**meta, "spec_name": saved_spec.name}
+    model = load_state(ckpt.spec, ckpt.state, path.name)
+    return Loaded(model, ckpt.spec, source, ckpt.trained.classes, ckpt.trained)
 
 
-def upload_model(spec: ArchSpec, data: bytes, name: str = "upload") -> AlexNet:
+def _upload(spec: ArchSpec, data: bytes, name: str) -> AlexNet:
     """An uploaded .pt/.pth state_dict: size-capped, weights_only, shape-checked."""
     if not name.lower().endswith((".pt", ".pth")):
         raise WeightsError(f"{name} is not a .pt or .pth file")
     if len(data) > MAX_UPLOAD_BYTES:
         raise WeightsError(f"{name} is {len(data) / 2**20:.0f} MB; weights files up to "
                            f"{MAX_UPLOAD_BYTES // 2**20} MB are accepted")
-    return _loaded(spec, _read_state(data, name), name)
+    return load_state(spec, _read_state(data, name), name)

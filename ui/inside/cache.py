@@ -8,7 +8,6 @@ way, keyed by model, image and size, so switching back to a layer or image costs
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -20,55 +19,30 @@ from alexnet_core.figures import inside as plots_inside
 from alexnet_core.inside import activations, images
 from alexnet_core.spec.parse import spec_from_json
 from alexnet_core.spec.types import Activation, ArchSpec
-from alexnet_core.weights import source as weights
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where the weights come from: kind is random | pretrained | checkpoint | upload."""
-
-    kind: str
-    ref: str = ""  # seed, checkpoint path, or the upload's sha256
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}:{self.ref}"
+from alexnet_core.weights.source import Kind, Loaded, WeightsSource, load
 
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-@st.cache_resource(max_entries=6, show_spinner="Building the model…")
-def _model(spec_json: str, source_key: str, _upload: bytes | None = None, _name: str = "") -> tuple[AlexNet, tuple[str, ...] | None]:
-    spec = spec_from_json(spec_json)
-    kind, _, ref = source_key.partition(":")
-    if kind == "random":
-        return weights.random_model(spec, int(ref or 0)), None
-    if kind == "pretrained":
-        return weights.pretrained_model(spec), weights.torchvision_entry().categories
-    if kind == "checkpoint":
-        model, meta = weights.checkpoint_model(spec, ref)
-        names = meta.get("classes") or meta.get("class_names")
-        return model, tuple(names) if isinstance(names, (list, tuple)) else None
-    if kind == "upload":
-        assert _upload is not None
-        return weights.upload_model(spec, _upload, _name), None
-    raise ValueError(f"unknown weights source {source_key}")
+@st.cache_resource(max_entries=6, show_spinner="Loading the weights…")
+def _load(spec_key: str, source_key: str, _source: WeightsSource, _spec: ArchSpec) -> Loaded:
+    return load(_source, _spec)
 
 
-def model(spec: ArchSpec, source: Source, upload: bytes | None = None, name: str = "") -> tuple[AlexNet, tuple[str, ...] | None]:
-    """(model, class names or None). Raises WeightsError (never cached)."""
-    return _model(spec.to_json(indent=None), source.key, upload, name)
+def model(spec: ArchSpec, source: WeightsSource) -> Loaded:
+    """The weights in their model (a checkpoint's with its own spec). Raises WeightsError (never cached)."""
+    own = source.kind == Kind.CHECKPOINT  # the sidebar's spec plays no part: do not key on it
+    return _load("" if own else spec.to_json(indent=None), source.key, source, spec)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _swapped(spec_json: str, source_key: str, act: str, _base: AlexNet) -> AlexNet:
     """The same weights under another activation function (activations hold no parameters)."""
-    spec = spec_from_json(spec_json)
-    base = _base
-    m = weights.random_model(activations.with_activation(spec, Activation(act)), 0)
-    m.load_state_dict(base.state_dict())
+    spec = activations.with_activation(spec_from_json(spec_json), Activation(act))
+    m = load(WeightsSource(), spec).model
+    m.load_state_dict(_base.state_dict())
     return m.eval()
 
 
@@ -93,17 +67,20 @@ def uploaded_image(data: bytes, name: str) -> np.ndarray:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _capture(spec_json: str, source_key: str, image_key: str, size: int,
+def _capture(spec_json: str, source_key: str, image_key: str, size: int, norm: tuple | None,
              _img: np.ndarray, _m: AlexNet) -> tuple[images.Prepared, activations.Capture, list[activations.LayerStats]]:
     spec = spec_from_json(spec_json)
-    prep = images.preprocess(_img, size, spec.in_channels)
+    prep = images.preprocess(_img, size, spec.in_channels, *(norm or (None, None)))
     cap = activations.capture(_m, prep.tensor)
     return prep, cap, activations.layer_stats(cap)
 
 
-def capture(spec: ArchSpec, source: Source, image_key: str, img: np.ndarray, size: int,
-            m: AlexNet) -> tuple[images.Prepared, activations.Capture, list[activations.LayerStats]]:
-    return _capture(spec.to_json(indent=None), source.key, image_key, size, img, m)
+def capture(loaded: Loaded, image_key: str, img: np.ndarray,
+            size: int) -> tuple[images.Prepared, activations.Capture, list[activations.LayerStats]]:
+    """The image preprocessed as the weights were trained (their size, mean and std), run through."""
+    t = loaded.trained
+    norm = (t.mean, t.std) if t and t.mean and t.std else None
+    return _capture(loaded.spec.to_json(indent=None), loaded.source.key, image_key, size, norm, img, loaded.model)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -124,7 +101,7 @@ def _saliency(spec_json: str, source_key: str, image_key: str, size: int, target
     return activations.saliency(_m, _x, target)
 
 
-def saliency(spec: ArchSpec, source: Source, image_key: str, size: int, target: int, m: AlexNet,
+def saliency(spec: ArchSpec, source: WeightsSource, image_key: str, size: int, target: int, m: AlexNet,
              x: torch.Tensor, method: str = "gradient") -> np.ndarray:
     """|d logit / d pixel| ("gradient") or Grad-CAM on the last convolutional stage."""
     return _saliency(spec.to_json(indent=None), source.key, image_key, size, target, method, m, x)
@@ -140,6 +117,6 @@ def _act_stats(spec_json: str, source_key: str, image_key: str, size: int, act: 
     return [s for s in activations.layer_stats(cap) if activations.is_activation_label(sw, s.label)]
 
 
-def act_stats(spec: ArchSpec, source: Source, image_key: str, size: int, act: Activation,
+def act_stats(spec: ArchSpec, source: WeightsSource, image_key: str, size: int, act: Activation,
               x: torch.Tensor, base: AlexNet) -> list[activations.LayerStats]:
     return _act_stats(spec.to_json(indent=None), source.key, image_key, size, str(act), x, base)

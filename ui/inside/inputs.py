@@ -6,14 +6,20 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from alexnet_core.arch.build import AlexNet
 from alexnet_core.inside import images
 from alexnet_core.inside.images import ImageError
 from alexnet_core.spec.types import ArchSpec
-from alexnet_core.weights import source as weights
-from alexnet_core.weights.source import WeightsError, WeightsUnavailable
+from alexnet_core.weights import imagenet
+from alexnet_core.weights.source import (
+    MAX_UPLOAD_BYTES,
+    Kind,
+    Loaded,
+    WeightsError,
+    WeightsSource,
+    WeightsUnavailable,
+    checkpoint_files,
+)
 from ui.inside import cache
-from ui.inside.cache import Source
 
 UPLOAD = "upload an image…"
 W_RANDOM, W_TV, W_CKPT, W_UPLOAD = "random init (seeded)", "torchvision ImageNet", "checkpoint (Training page)", "upload a state_dict"
@@ -45,45 +51,43 @@ def pick_image() -> tuple[str, np.ndarray] | None:
         return None
 
 
-def pick_weights(spec: ArchSpec) -> tuple[Source, AlexNet, tuple[str, ...] | None] | None:
+def pick_weights(spec: ArchSpec) -> Loaded | None:
+    """The chosen weights in their model. A checkpoint brings its own spec, size, normalisation and
+    class names; the sidebar's spec is left as it is, and the page says which spec is shown."""
     kinds = [W_RANDOM, W_TV, W_CKPT, W_UPLOAD]
     kind = st.selectbox("Weights", kinds, key="inside_weights",
                         help="torchvision's ImageNet weights fit only the torchvision preset at 3 channels "
-                             "and 1000 classes.")
-    upload: bytes | None = None
-    name = ""
+                             "and 1000 classes. A checkpoint is shown with the spec it was trained for.")
     if kind == W_RANDOM:
         seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="inside_seed")
-        source = Source("random", str(int(seed)))
+        source = WeightsSource(Kind.RANDOM, seed=int(seed))
     elif kind == W_TV:
-        source = Source("pretrained")
-        if not weights.is_cached():
+        source = WeightsSource(Kind.PRETRAINED)
+        if not imagenet.is_cached():
             _download_prompt()
             return None
     elif kind == W_CKPT:
-        files = weights.checkpoint_files()
+        files = checkpoint_files()
         if not files:
             st.info("No checkpoints in the runs folder yet: train a model on the Training page first.")
             return None
-        source = Source("checkpoint", st.selectbox("Checkpoint", files, key="inside_ckpt"))
+        source = WeightsSource(Kind.CHECKPOINT, checkpoint=st.selectbox("Checkpoint", files, key="inside_ckpt"))
     else:
-        up = st.file_uploader(f".pt / .pth state_dict, up to {weights.MAX_UPLOAD_BYTES // 2**20} MB",
+        up = st.file_uploader(f".pt / .pth state_dict, up to {MAX_UPLOAD_BYTES // 2**20} MB",
                               type=["pt", "pth"], key="inside_weights_upload")
         if up is None:
             st.info("Choose a state_dict file whose tensors match this spec.")
             return None
-        upload, name = up.getvalue(), up.name
-        source = Source("upload", cache.sha(upload))
+        source = WeightsSource.upload(up.getvalue(), up.name)
     try:
-        m, names = cache.model(spec, source, upload, name)
+        return cache.model(spec, source)
     except WeightsError as err:
         st.error(str(err), icon=":material/error:")
         return None
-    return source, m, names
 
 
 def _download_prompt() -> None:
-    path = weights.cache_path()
+    path = imagenet.cache_path()
     st.warning(f"torchvision's ImageNet weights are not on this machine yet (233 MB, saved to {path}).",
                icon=":material/cloud_download:")
     if st.button("Download the ImageNet weights", key="inside_download", icon=":material/download:"):
@@ -94,7 +98,7 @@ def _download_prompt() -> None:
                          text=f"Downloading… {done / 2**20:.0f} / {total / 2**20:.0f} MB")
 
         try:
-            weights.fetch(weights.torchvision_entry(), progress)
+            imagenet.fetch(imagenet.torchvision_entry(), progress)
         except WeightsUnavailable as err:
             st.error(str(err), icon=":material/cloud_off:")
             return

@@ -15,8 +15,8 @@ from alexnet_core.figures import inside as P
 from alexnet_core.inside import activations as A
 from alexnet_core.inside.images import Prepared
 from alexnet_core.spec.types import Activation, ArchSpec
+from alexnet_core.weights.source import Kind, WeightsSource
 from ui.inside import cache
-from ui.inside.cache import Source
 
 MAX_MAPS = 64  # never more maps than this in one grid
 MAP_SIDE = 48  # each grid tile at most this many pixels a side
@@ -26,7 +26,7 @@ CHANNEL_SIDE = 64  # the enlarged channel at most this many cells a side (each o
 @dataclass(frozen=True)
 class Ctx:
     spec: ArchSpec
-    source: Source
+    source: WeightsSource
     image_key: str
     size: int
     model: AlexNet
@@ -50,6 +50,9 @@ def feature_maps(ctx: Ctx) -> None:
     label = c[0].selectbox("Layer", spatial, key="inside_layer")
     t = ctx.cap.outputs[label]  # (C, H, W)
     n_ch, h, w = t.shape
+    if st.session_state.get("_inside_topk_max") != min(MAX_MAPS, n_ch):  # a new slider range (another
+        st.session_state["_inside_topk_max"] = min(MAX_MAPS, n_ch)  # network): Streamlit drops the old
+        st.session_state["inside_topk"] = min(16, n_ch)  # widget's value, so set it again explicitly
     _default("inside_topk", min(16, n_ch), 1, min(MAX_MAPS, n_ch))
     k = c[1].slider("Channels shown (most active first)", 1, min(MAX_MAPS, n_ch), key="inside_topk")
     scale = c[2].radio("Colour scale", ["per map", "shared"], horizontal=True, key="inside_scale")
@@ -158,8 +161,8 @@ def filters(ctx: Ctx) -> None:
     o, i, k, _ = conv1.shape
     st.caption(f"conv1: {o} filters of {i}×{k}×{k}, each stretched to its own min–max"
                + (" (RGB)." if i == 3 else f" ({i} input channels: shown as their grey mean)."))
-    st.image(P.filter_tiles(conv1, cols=16, scale=6), caption=f"conv1 weights — {_weights_word(ctx.source)}")
-    if ctx.source.kind == "random":
+    st.image(P.filter_tiles(conv1, cols=16, scale=6), caption=f"conv1 weights — {ctx.source.label()}")
+    if ctx.source.kind == Kind.RANDOM:
         st.caption("Random init: noise. Load torchvision's ImageNet weights to see edge (Gabor-like) and colour-blob filters.")
 
 
@@ -202,11 +205,6 @@ def preprocessing(ctx: Ctx, original: np.ndarray) -> None:
     c[0].image(ctx.thumb, caption=f"original {original.shape[1]}×{original.shape[0]}", width="stretch")
     c[1].image(ctx.prep.shown, caption=f"what the network sees: {ctx.size}×{ctx.size}", width="stretch")
     c[2].markdown("\n".join(f"{n + 1}. {s}" for n, s in enumerate(ctx.prep.steps)))
-
-
-def _weights_word(source: Source) -> str:
-    return {"random": f"random init, seed {source.ref}", "pretrained": "torchvision ImageNet",
-            "checkpoint": f"checkpoint {source.ref}", "upload": "uploaded state_dict"}[source.kind]
 
 
 VIEWS = {
