@@ -2,7 +2,7 @@
 
 import pytest
 
-from alexnet_core.arch.formula import worked
+from alexnet_core.arch.explain import worked
 from alexnet_core.arch.shapes import trace
 from alexnet_core.arch.torchinfo_table import summarize
 from alexnet_core.figures import arch as plots

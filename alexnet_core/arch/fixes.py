@@ -44,7 +44,7 @@ def _layer_fixes(spec: ArchSpec, size: int, upto: str) -> list[Fix]:
     """For every windowed layer up to the broken one, the smallest single change that works."""
     fixes: list[Fix] = []
     for step in layer_plan(spec):
-        if step.kind not in (Kind.CONV, Kind.POOL):
+        if not step.windowed:
             continue
         pool = step.kind is Kind.POOL
         b = step.block
@@ -114,7 +114,7 @@ def suggest(spec: ArchSpec, size: int, err: ShapeError) -> list[Fix]:
 def _window(spec: ArchSpec, label: str) -> int:
     for s in layer_plan(spec):
         if s.label == label:
-            return s.dilation * (s.kernel - 1) + 1 - 2 * s.padding
+            return s.span - 2 * s.padding
     return 1
 
 
@@ -122,5 +122,5 @@ def _last_side(spec: ArchSpec, size: int) -> tuple[int, int]:
     """The side after the last windowed layer, ignoring the head's expectation."""
     free = replace(spec, adaptive_pool=True)
     rows = trace(free, size)
-    last = [r for r in rows if r.step.kind in (Kind.CONV, Kind.POOL)][-1]
+    last = [r for r in rows if r.step.windowed][-1]
     return last.out_shape[1], last.out_shape[2]

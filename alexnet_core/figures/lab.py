@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from alexnet_core.arch.conv_arith import Arith
+from alexnet_core.arch.explain import Arith
 from alexnet_core.arch.table import Summary
 
 SIZE_COLOUR = "#4C78A8"
