@@ -9,7 +9,7 @@ from alexnet_core.arch.build import build_model
 from alexnet_core.arch.shapes import ShapeError, trace, valid_range, window_out
 from alexnet_core.spec import presets
 from alexnet_core.spec.parse import spec_from_dict, spec_from_json
-from alexnet_core.spec.types import ArchSpec, Classifier, ConvBlock, Pool, SpecError
+from alexnet_core.spec.types import UNNAMED, ArchSpec, Classifier, ConvBlock, Pool, SpecError
 from tests.helpers import forward_shapes
 
 
@@ -19,6 +19,16 @@ def test_the_issue_example_message():
     msg = str(err.value)
     assert "accepts 227–258 px" in msg and "at 224 px" in msg and "5×5" in msg and "expects 6×6" in msg
     assert err.value.layer == "pool5" and err.value.size_in == (5, 5) and err.value.valid == (227, 258)
+
+
+def test_errors_name_a_preset_but_not_an_unnamed_spec():
+    spec = presets.get("torchvision").spec
+    with pytest.raises(ShapeError) as named:
+        trace(spec, 62)
+    with pytest.raises(ShapeError) as unnamed:
+        trace(spec.with_(name=UNNAMED), 62)
+    assert str(named.value).startswith("the torchvision preset accepts")
+    assert str(unnamed.value).startswith("this network accepts") and not ArchSpec().is_named
 
 
 def test_collapse_names_the_first_failing_layer_and_its_input():

@@ -157,7 +157,7 @@ def trace(spec: ArchSpec, height: int, width: int | None = None) -> list[LayerSh
 
 
 def _who(spec: ArchSpec) -> str:
-    return f"the {spec.name} preset" if spec.name and spec.name != "custom" else "this network"
+    return f"the {spec.name} preset" if spec.is_named else "this network"
 
 
 def _collapse(spec: ArchSpec, step: Step, got: tuple[int, int], size: tuple[int, int]) -> ShapeError:
