@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from alexnet_core.arch.formula import worked
+from alexnet_core.arch.explain import worked
 from alexnet_core.arch.shapes import ShapeError
 from alexnet_core.figures import arch as plots
 from alexnet_core.format import fmt_bytes, fmt_count

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from alexnet_core.spec.types import (
     LRN,
+    UNNAMED,
     Activation,
     ArchSpec,
     Classifier,
@@ -40,7 +41,7 @@ def lab_specs(draw) -> ArchSpec:  # type: ignore[no-untyped-def]
         ch = block.out_channels
     fs = draw(st.integers(1, 4))
     return ArchSpec(
-        name="custom", in_channels=in_ch, convs=tuple(convs), feature_size=(fs, fs),
+        name=UNNAMED, in_channels=in_ch, convs=tuple(convs), feature_size=(fs, fs),
         adaptive_pool=draw(st.booleans()),
         classifier=Classifier(hidden=tuple(draw(st.lists(st.integers(1, 32), max_size=2))),
                               dropout=draw(st.sampled_from([0.0, 0.5])),

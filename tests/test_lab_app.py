@@ -10,7 +10,7 @@ import torch
 
 from alexnet_core.arch.build import build_model
 from alexnet_core.spec import presets, url
-from alexnet_core.spec.types import ArchSpec
+from alexnet_core.spec.types import UNNAMED, ArchSpec
 from tests.helpers import app_test, forward_shapes
 
 LAB = "pages/layer_lab.py"
@@ -135,7 +135,7 @@ def test_upload_valid_and_hostile_specs():
 
 def test_deep_link_reopens_the_same_network_and_a_bad_link_falls_back():
     base = presets.get("torchvision").spec
-    spec = base.with_(convs=(base.convs[0].__class__(48, 7, 2, 3),) + base.convs[1:], name="custom")
+    spec = base.with_(convs=(base.convs[0].__class__(48, 7, 2, 3),) + base.convs[1:], name=UNNAMED)
     at = lab({"variant": "torchvision", "size": "160", "spec": url.encode(spec)})
     assert list(table(at)["output"]) == real_outputs(spec, 160)
     assert url_spec(at) == spec

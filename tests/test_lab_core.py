@@ -13,7 +13,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
-from alexnet_core.arch import budget, conv_arith, fixes
+from alexnet_core.arch import budget, explain, fixes
 from alexnet_core.arch.build import build_model
 from alexnet_core.arch.build import count_params as real_count
 from alexnet_core.arch.compare import (
@@ -135,24 +135,26 @@ def test_fifty_four_versus_fifty_five():
     x = torch.zeros(1, 1, 224, 224)
     for p in (0, 1, 2):
         real = torch.nn.Conv2d(1, 1, 11, 4, p)(x).shape[-1]
-        assert conv_arith.Arith(224, 11, 4, p).out == real
-    assert conv_arith.Arith(224, 11, 4, 0).out == 54 and conv_arith.Arith(224, 11, 4, 2).out == 55
-    lines = conv_arith.fifty_four_vs_55()
+        assert explain.Arith(224, 11, 4, p).out == real
+    assert explain.Arith(224, 11, 4, 0).out == 54 and explain.Arith(224, 11, 4, 2).out == 55
+    lines = explain.fifty_four_vs_55()
     assert "= 54" in lines[0] and "= 55" in lines[1] and "4 in total" in lines[1]
-    steps = conv_arith.Arith(224, 11, 4, 2).steps()
+    steps = explain.Arith(224, 11, 4, 2).steps()
     assert "2·2 = 4 in total" in steps[0] and steps[-1].endswith("= 55.")
 
 
 @settings(max_examples=60, deadline=None)
 @given(n=hst.integers(1, 300), k=hst.integers(1, 31), s=hst.integers(1, 16), p=hst.integers(0, 32))
 def test_drawing_keeps_the_layers_story(n, k, s, p):
-    a = conv_arith.Arith(n, k, s, p)
-    d, shrunk = conv_arith.drawable(a)
+    a = explain.Arith(n, k, s, p)
+    d, shrunk = explain.drawable(a)
     assert (d.k, d.s, d.p) == (a.k, a.s, a.p)
     if a.out >= 1:
         assert d.leftover == a.leftover
         assert d.out >= min(a.out, 2)
-        assert d.out == conv_arith.conv_out(d.n, d.k, d.s, d.p)
+        real = torch.nn.functional.conv2d(torch.zeros(1, 1, d.n, d.n), torch.zeros(1, 1, d.k, d.k), stride=d.s,
+                                          padding=d.p).shape[-1]
+        assert d.out == real
         assert len(d.starts()) == d.out and d.starts()[-1] + d.eff_k <= d.padded
     if shrunk:
         assert d.n < a.n
@@ -161,9 +163,9 @@ def test_drawing_keeps_the_layers_story(n, k, s, p):
 def test_layer_inputs_follow_the_trace_and_stop_at_the_collapse():
     tv = presets.get("torchvision").spec
     rows = {r.label: r for r in trace(tv, 224)}
-    for label, a in conv_arith.layer_inputs(tv, 224):
+    for label, a in explain.layer_inputs(tv, 224):
         assert a.out == rows[label].out_shape[1]
-    broken = conv_arith.layer_inputs(tv, 40)
+    broken = explain.layer_inputs(tv, 40)
     assert broken[-1][1].out < 1 and all(a.out >= 1 for _, a in broken[:-1])
 
 

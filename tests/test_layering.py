@@ -15,7 +15,8 @@ CORE = ROOT / "alexnet_core"
 SUBPACKAGES = sorted(p.name for p in CORE.iterdir() if (p / "__init__.py").exists())
 TORCH_FREE = ["alexnet_core.spec", "alexnet_core.spec.types", "alexnet_core.spec.parse", "alexnet_core.spec.url",
               "alexnet_core.spec.presets", "alexnet_core.arch.plan", "alexnet_core.arch.shapes",
-              "alexnet_core.arch.table", "alexnet_core.arch.budget", "alexnet_core.arch.fixes"]
+              "alexnet_core.arch.table", "alexnet_core.arch.budget", "alexnet_core.arch.fixes",
+              "alexnet_core.arch.explain"]
 
 
 def _modules(package: Path, prefix: str) -> list[str]:

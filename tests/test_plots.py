@@ -1,11 +1,19 @@
-"""The figures carry exactly the summary's numbers (AppTest cannot look inside plotly charts)."""
+"""The figures carry exactly the summary's numbers (AppTest cannot look inside plotly charts), in one style."""
 
+import re
+from pathlib import Path
+
+import numpy as np
 import pytest
+import torch
 
-from alexnet_core.arch.formula import worked
+from alexnet_core.arch import explain
+from alexnet_core.arch.explain import worked
 from alexnet_core.arch.shapes import trace
 from alexnet_core.arch.torchinfo_table import summarize
 from alexnet_core.figures import arch as plots
+from alexnet_core.figures import inside, lab, style, training
+from alexnet_core.inside.activations import Box
 from alexnet_core.spec import presets
 
 
@@ -36,3 +44,41 @@ def test_worked_formula_uses_the_layer_numbers():
     assert worked(rows["relu1"]) is None
     w_unpadded = worked({r.label: r for r in trace(presets.get("unpadded_classic").spec, 227)}["conv1"])
     assert w_unpadded.out == 55 and w_unpadded.p == 0
+
+
+def test_mosaic_places_each_tile_and_leaves_the_gaps_blank():
+    tiles = np.arange(5 * 2 * 3, dtype=np.float32).reshape(5, 2, 3)
+    out = style.mosaic(tiles, cols=2)
+    assert out.shape == (3 * 3 - 1, 2 * 4 - 1)
+    for i in range(5):
+        y, x = style.tile_origin(i, 2, 2, 3)
+        np.testing.assert_array_equal(out[y:y + 2, x:x + 3], tiles[i])
+    assert np.isnan(out[2]).all() and np.isnan(out[:, 3]).all() and np.isnan(out[6:, 4:]).all()
+    framed = style.mosaic(tiles[..., None].repeat(3, -1), cols=2, gap=2, pad=1, fill=1.0)
+    assert framed.shape == (3 * 4, 2 * 5, 3) and (framed[0] == 1).all() and (framed[:, 0] == 1).all()
+    np.testing.assert_array_equal(framed[5:7, 6:9, 0], tiles[3])
+
+
+def test_every_figure_module_takes_its_colours_from_the_style():
+    own = {p.name: re.findall(r"#[0-9A-Fa-f]{3,6}\b", p.read_text())
+           for p in Path(style.__file__).parent.glob("*.py") if p.name != "style.py"}
+    assert not any(own.values()), own
+
+
+def test_the_highlight_is_one_colour_on_every_page():
+    tv = presets.get("torchvision").spec
+    window = lab.arith_figure(explain.layer_inputs(tv, 224)[0][1], 0).layout.shapes[0]
+    box = inside.rf_figure(np.zeros((8, 8, 3), np.uint8), Box(1, 1, 3, 3), "rf").layout.shapes[0]
+    assert window.line.color == box.line.color == style.HIGHLIGHT
+    assert window.fillcolor == box.fillcolor == style.HIGHLIGHT_FILL
+
+
+def test_tile_captions_sit_in_their_tiles():
+    maps = np.random.default_rng(0).random((10, 6, 6)).astype(np.float32)
+    grid = inside.feature_grid_figure(maps, list(range(10)), shared_scale=True, cols=4)
+    assert grid.data[0].z.shape == (3 * 7 - 1, 4 * 7 - 1)
+    labels = grid.layout.annotations
+    assert [a.text for a in labels] == [f"ch {i}" for i in range(10)]
+    assert (labels[5].x, labels[5].y) == (7 - 0.5, 7 - 0.5)  # tile 5: row 1, column 1
+    aug = training.augment_grid(torch.rand(3, 3, 4, 4), ["a", "b", "c"], cols=2).layout.annotations
+    assert [(a.x, a.y) for a in aug] == [(0.5, 0.5), (6.5, 0.5), (0.5, 6.5)]  # 1 px frame, 2 px between

@@ -6,10 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alexnet_core.arch.build import build_model
-from alexnet_core.arch.shapes import ShapeError, conv_out, pool_out, trace, valid_range
+from alexnet_core.arch.shapes import ShapeError, trace, valid_range, window_out
 from alexnet_core.spec import presets
 from alexnet_core.spec.parse import spec_from_dict, spec_from_json
-from alexnet_core.spec.types import ArchSpec, Classifier, ConvBlock, Pool, SpecError
+from alexnet_core.spec.types import UNNAMED, ArchSpec, Classifier, ConvBlock, Pool, SpecError
 from tests.helpers import forward_shapes
 
 
@@ -19,6 +19,16 @@ def test_the_issue_example_message():
     msg = str(err.value)
     assert "accepts 227–258 px" in msg and "at 224 px" in msg and "5×5" in msg and "expects 6×6" in msg
     assert err.value.layer == "pool5" and err.value.size_in == (5, 5) and err.value.valid == (227, 258)
+
+
+def test_errors_name_a_preset_but_not_an_unnamed_spec():
+    spec = presets.get("torchvision").spec
+    with pytest.raises(ShapeError) as named:
+        trace(spec, 62)
+    with pytest.raises(ShapeError) as unnamed:
+        trace(spec.with_(name=UNNAMED), 62)
+    assert str(named.value).startswith("the torchvision preset accepts")
+    assert str(unnamed.value).startswith("this network accepts") and not ArchSpec().is_named
 
 
 def test_collapse_names_the_first_failing_layer_and_its_input():
@@ -31,7 +41,14 @@ def test_collapse_names_the_first_failing_layer_and_its_input():
 @pytest.mark.parametrize("n,k,s,p,expected", [(224, 11, 4, 0, 54), (224, 11, 4, 2, 55), (227, 11, 4, 0, 55),
                                               (55, 3, 2, 0, 27), (13, 3, 1, 1, 13)])
 def test_conv_formula(n, k, s, p, expected):
-    assert conv_out(n, k, s, p) == expected
+    assert window_out(n, k, s, p) == expected
+
+
+@pytest.mark.parametrize("n,k,s,p,d", [(32, 3, 1, 0, 2), (32, 5, 2, 1, 3), (17, 3, 2, 2, 4), (9, 3, 1, 0, 4)])
+def test_dilated_formula_matches_pytorch(n, k, s, p, d):
+    real = torch.nn.functional.conv2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), stride=s, padding=p,
+                                      dilation=d).shape[-1]
+    assert window_out(n, k, s, p, d) == real
 
 
 def test_ceil_mode_matches_pytorch():
@@ -40,7 +57,7 @@ def test_ceil_mode_matches_pytorch():
             if n + 2 * p < k:
                 continue
             out = torch.nn.functional.max_pool2d(torch.zeros(1, 1, n, n), k, s, p, ceil_mode=True).shape[-1]
-            assert pool_out(n, k, s, p, True) == out, (n, k, s, p)
+            assert window_out(n, k, s, p, ceil_mode=True) == out, (n, k, s, p)
 
 
 def test_non_square_input():

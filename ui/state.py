@@ -14,11 +14,10 @@ import streamlit as st
 
 from alexnet_core.spec import presets, url
 from alexnet_core.spec.parse import LIMITS, with_io
-from alexnet_core.spec.types import ArchSpec, SpecError
+from alexnet_core.spec.types import UNNAMED, ArchSpec, SpecError
 
 DEFAULT_VARIANT = "torchvision"
 MAX_SIDE = 2048
-EDITED_NAME = "custom"  # shape errors then say "this network", not "the torchvision preset"
 KEYS = {"variant": "sb_variant", "size": "sb_size", "in_ch": "sb_in_ch", "classes": "sb_classes"}
 
 
@@ -61,7 +60,7 @@ def ensure_state() -> None:
         except SpecError as err:
             ss["url_problem"] = f"The link's spec was not loaded ({err}); showing the {v.title} preset."
         else:
-            cfg.update(edit=replace(edit, name=EDITED_NAME), in_ch=edit.in_channels, classes=edit.num_classes)
+            cfg.update(edit=replace(edit, name=UNNAMED), in_ch=edit.in_channels, classes=edit.num_classes)
     ss["cfg"] = cfg
 
 
@@ -133,7 +132,7 @@ def set_spec(spec: ArchSpec) -> None:
     cfg.update(in_ch=spec.in_channels, classes=spec.num_classes)
     preset = _with_io(presets.get(cfg["variant"]).spec, config())
     same = replace(spec, name=preset.name) == preset
-    cfg["edit"] = None if same else replace(spec, name=EDITED_NAME)
+    cfg["edit"] = None if same else replace(spec, name=UNNAMED)  # no longer the preset: errors say "this network"
 
 
 def set_size(size: int) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from alexnet_core.arch.plan import Kind, layer_plan
+from alexnet_core.arch.plan import Kind, Step, layer_plan
 from alexnet_core.arch.shapes import ShapeError, trace
 from alexnet_core.spec.parse import LIMITS
 from alexnet_core.spec.types import ArchSpec, ConvBlock
@@ -40,44 +40,40 @@ def _set(spec: ArchSpec, block: int, pool: bool, **changes: int) -> ArchSpec:
     return replace(spec, convs=tuple(convs))
 
 
+def _first_that_works(spec: ArchSpec, size: int, step: Step, field: str, values: range, text: str) -> Fix | None:
+    """The first value of one setting of ``step`` (in the order given) that lets ``size`` through."""
+    for v in values:
+        cand = _set(spec, step.block, step.kind is Kind.POOL, **{field: v})
+        if _works(cand, size):
+            return Fix(text.format(label=step.label, v=v), spec=cand)
+    return None
+
+
 def _layer_fixes(spec: ArchSpec, size: int, upto: str) -> list[Fix]:
     """For every windowed layer up to the broken one, the smallest single change that works."""
-    fixes: list[Fix] = []
+    fixes: list[Fix | None] = []
     for step in layer_plan(spec):
-        if step.kind not in (Kind.CONV, Kind.POOL):
+        if not step.windowed:
             continue
-        pool = step.kind is Kind.POOL
-        b = step.block
-        for s in range(step.stride - 1, 0, -1):
-            cand = _set(spec, b, pool, stride=s)
-            if _works(cand, size):
-                fixes.append(Fix(f"lower {step.label}'s stride to {s}", spec=cand))
-                break
-        if pool:
+        fixes.append(_first_that_works(spec, size, step, "stride", range(step.stride - 1, 0, -1),
+                                       "lower {label}'s stride to {v}"))
+        if step.kind is Kind.POOL:
+            b = step.block
             cand = replace(spec, convs=tuple(replace(c, pool=None) if i == b else c for i, c in enumerate(spec.convs)))
             if _works(cand, size):
                 fixes.append(Fix(f"switch {step.label} off", spec=cand))
-            for k in range(step.kernel - 1, 0, -1):
-                if 2 * step.padding > k:
-                    break
-                cand = _set(spec, b, pool, kernel=k)
-                if _works(cand, size):
-                    fixes.append(Fix(f"shrink {step.label}'s window to {k}×{k}", spec=cand))
-                    break
+            smallest = max(1, 2 * step.padding)  # a pool's padding may be at most half its window
+            fixes.append(_first_that_works(spec, size, step, "kernel", range(step.kernel - 1, smallest - 1, -1),
+                                           "shrink {label}'s window to {v}×{v}"))
         else:
-            for p in range(step.padding + 1, LIMITS["padding"][1] + 1):
-                cand = _set(spec, b, pool, padding=p)
-                if _works(cand, size):
-                    fixes.append(Fix(f"raise {step.label}'s padding to {p}", spec=cand))
-                    break
-            for k in range(step.kernel - 1, 0, -1):
-                cand = _set(spec, b, pool, kernel=k)
-                if _works(cand, size):
-                    fixes.append(Fix(f"shrink {step.label}'s kernel to {k}×{k}", spec=cand))
-                    break
+            fixes.append(_first_that_works(spec, size, step, "padding",
+                                           range(step.padding + 1, LIMITS["padding"][1] + 1),
+                                           "raise {label}'s padding to {v}"))
+            fixes.append(_first_that_works(spec, size, step, "kernel", range(step.kernel - 1, 0, -1),
+                                           "shrink {label}'s kernel to {v}×{v}"))
         if step.label == upto:
             break
-    return fixes
+    return [f for f in fixes if f is not None]
 
 
 def suggest(spec: ArchSpec, size: int, err: ShapeError) -> list[Fix]:
@@ -114,7 +110,7 @@ def suggest(spec: ArchSpec, size: int, err: ShapeError) -> list[Fix]:
 def _window(spec: ArchSpec, label: str) -> int:
     for s in layer_plan(spec):
         if s.label == label:
-            return s.dilation * (s.kernel - 1) + 1 - 2 * s.padding
+            return s.span - 2 * s.padding
     return 1
 
 
@@ -122,5 +118,5 @@ def _last_side(spec: ArchSpec, size: int) -> tuple[int, int]:
     """The side after the last windowed layer, ignoring the head's expectation."""
     free = replace(spec, adaptive_pool=True)
     rows = trace(free, size)
-    last = [r for r in rows if r.step.kind in (Kind.CONV, Kind.POOL)][-1]
+    last = [r for r in rows if r.step.windowed][-1]
     return last.out_shape[1], last.out_shape[2]

@@ -28,6 +28,11 @@ class Kind(StrEnum):
 SPATIAL = {Kind.CONV, Kind.POOL}
 
 
+def effective_kernel(kernel: int, dilation: int = 1) -> int:
+    """The input rows one window spans: a dilated kernel spreads its k taps over d·(k − 1) + 1 rows."""
+    return dilation * (kernel - 1) + 1
+
+
 @dataclass(frozen=True)
 class Step:
     label: str  # what people call it: conv1, pool1, fc6 ...
@@ -43,6 +48,16 @@ class Step:
     ceil_mode: bool = False
     block: int = -1  # index of the conv block it belongs to; -1 for the head
     activation: Activation | None = None
+
+    @property
+    def windowed(self) -> bool:
+        """A conv or a pool: a window sliding over the input, with the output-size formula."""
+        return self.kind in SPATIAL
+
+    @property
+    def span(self) -> int:
+        """The effective kernel: input rows (and columns) one window covers."""
+        return effective_kernel(self.kernel, self.dilation)
 
 
 def _act_label(act: Activation, n: int) -> str:

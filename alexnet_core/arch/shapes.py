@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from alexnet_core.arch.plan import Kind, Step, layer_plan
+from alexnet_core.arch.plan import Kind, Step, effective_kernel, layer_plan
 from alexnet_core.spec.types import ArchSpec
 
 MAX_INPUT = 4096  # largest side the range search considers
@@ -39,18 +39,21 @@ class ShapeError(ValueError):
         super().__init__(message)
 
 
-def conv_out(n: int, k: int, s: int, p: int, d: int = 1) -> int:
-    """PyTorch's floor((n + 2p - d(k-1) - 1) / s) + 1."""
-    return (n + 2 * p - d * (k - 1) - 1) // s + 1
-
-
-def pool_out(n: int, k: int, s: int, p: int, ceil_mode: bool = False) -> int:
+def window_out(n: int, k: int, s: int, p: int, d: int = 1, ceil_mode: bool = False) -> int:
+    """Output side of a conv or pool, as PyTorch computes it: ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1
+    (⌈…⌉ with ceil_mode, where the last window must still start inside the input or left padding)."""
+    room = n + 2 * p - effective_kernel(k, d)
     if not ceil_mode:
-        return conv_out(n, k, s, p)
-    out = -(-(n + 2 * p - k) // s) + 1
-    if (out - 1) * s >= n + p:  # the last window must start inside the input or left padding
+        return room // s + 1
+    out = -(-room // s) + 1
+    if (out - 1) * s >= n + p:
         out -= 1
     return out
+
+
+def step_out(step: Step, n: int) -> int:
+    """The side a windowed layer makes of an input side n."""
+    return window_out(n, step.kernel, step.stride, step.padding, step.dilation, step.ceil_mode)
 
 
 def adaptive_windows(n: int, out: int) -> list[tuple[int, int]]:
@@ -58,17 +61,11 @@ def adaptive_windows(n: int, out: int) -> list[tuple[int, int]]:
     return [((i * n) // out, -(-((i + 1) * n) // out)) for i in range(out)]
 
 
-def _spatial(step: Step, n: int) -> int:
-    if step.kind is Kind.CONV:
-        return conv_out(n, step.kernel, step.stride, step.padding, step.dilation)
-    return pool_out(n, step.kernel, step.stride, step.padding, step.ceil_mode)
-
-
 def _final_sides(plan: list[Step], n: int) -> tuple[int, str | None]:
     """Side after the trunk, and the first layer whose output collapses below 1 (if any)."""
     for step in plan:
-        if step.kind in (Kind.CONV, Kind.POOL):
-            n = _spatial(step, n)
+        if step.windowed:
+            n = step_out(step, n)
             if n < 1:
                 return n, step.label
     return n, None
@@ -130,13 +127,12 @@ def trace(spec: ArchSpec, height: int, width: int | None = None) -> list[LayerSh
     last_spatial = "the input"
     for step in layer_plan(spec):
         in_shape: tuple[int, ...] = (c, h, w) if flat is None else (flat,)
-        if step.kind in (Kind.CONV, Kind.POOL):
-            nh, nw = _spatial(step, h), _spatial(step, w)
+        if step.windowed:
+            nh, nw = step_out(step, h), step_out(step, w)
             if nh < 1 or nw < 1:
                 raise _collapse(spec, step, (h, w), (height, width))
-            eff_k = step.dilation * (step.kernel - 1) + 1
-            rf += (eff_k - 1) * jump
-            start += ((eff_k - 1) / 2 - step.padding) * jump
+            rf += (step.span - 1) * jump
+            start += ((step.span - 1) / 2 - step.padding) * jump
             jump *= step.stride
             c, h, w = step.out_ch, nh, nw
             last_spatial = step.label
@@ -161,13 +157,13 @@ def trace(spec: ArchSpec, height: int, width: int | None = None) -> list[LayerSh
 
 
 def _who(spec: ArchSpec) -> str:
-    return f"the {spec.name} preset" if spec.name and spec.name != "custom" else "this network"
+    return f"the {spec.name} preset" if spec.is_named else "this network"
 
 
 def _collapse(spec: ArchSpec, step: Step, got: tuple[int, int], size: tuple[int, int]) -> ShapeError:
     valid = valid_range(spec)
     kind = "pool" if step.kind is Kind.POOL else "kernel"
-    eff_k = step.dilation * (step.kernel - 1) + 1
+    eff_k = step.span
     msg = (
         f"{_who(spec)} {describe_range(valid)}: at {_px(size)} {step.label} receives {_fmt(got)}, "
         f"smaller than its {eff_k}×{eff_k} {kind} even with padding {step.padding}"

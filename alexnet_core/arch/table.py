@@ -119,7 +119,7 @@ def _type(step: Step) -> str:
 def make_row(shape: LayerShape, module: str, type_: str, out: list[int], params: int, mult_adds: int) -> LayerRow:
     """One table row: the layer's settings from the plan, its numbers from whoever counted them."""
     step = shape.step
-    spatial = step.kind in (Kind.CONV, Kind.POOL)
+    spatial = step.windowed
     numel = 1
     for d in out:
         numel *= d

@@ -5,16 +5,15 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from alexnet_core.arch.table import Summary
+from alexnet_core.figures import style
+from alexnet_core.figures.style import figure, margins
 
-PARAM_COLOUR = "#4C78A8"
-MACS_COLOUR = "#F58518"
+PARAM_COLOUR = style.BLUE
+MACS_COLOUR = style.ORANGE
 
 
 def params_macs_figure(summary: Summary) -> go.Figure:
-    """Parameters and mult-adds per weighted layer, side by side: fc6 holds the weights, convs do the work.
-
-    Two axes laid out by hand: make_subplots costs ~80 ms, which a slider rerun cannot afford.
-    """
+    """Parameters and mult-adds per weighted layer, side by side: fc6 holds the weights, convs do the work."""
     rows = [r for r in summary.layers if r.params or r.mult_adds]
     names = [r.name for r in rows]
     data = [
@@ -23,16 +22,8 @@ def params_macs_figure(summary: Summary) -> go.Figure:
         go.Bar(x=names, y=[r.mult_adds for r in rows], name="mult-adds", marker_color=MACS_COLOUR,
                hovertemplate="%{x}: %{y:,} mult-adds<extra></extra>", xaxis="x2", yaxis="y2"),
     ]
-    layout = dict(
-        height=360, showlegend=False, margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(domain=[0, 0.46]), xaxis2=dict(domain=[0.54, 1], anchor="y2"),
-        yaxis=dict(anchor="x"), yaxis2=dict(anchor="x2"),
-        annotations=[
-            dict(text="Parameters", x=0.23, y=1.08, xref="paper", yref="paper", showarrow=False),
-            dict(text="Mult-adds", x=0.77, y=1.08, xref="paper", yref="paper", showarrow=False),
-        ],
-    )
-    return go.Figure(data=data, layout=layout)
+    layout = dict(height=360, showlegend=False, margin=margins(), **style.two_panels("Parameters", "Mult-adds"))
+    return figure(data, layout)
 
 
 def share_figure(summary: Summary) -> go.Figure:
@@ -46,6 +37,6 @@ def share_figure(summary: Summary) -> go.Figure:
         go.Bar(y=ys, x=[cls_p, 1 - conv_m], name="classifier & rest", orientation="h", marker_color=PARAM_COLOUR,
                texttemplate="%{x:.1%}", hovertemplate="classifier & rest: %{x:.1%}<extra></extra>"),
     ]
-    layout = dict(barmode="stack", height=170, margin=dict(l=10, r=10, t=10, b=10),
+    layout = dict(barmode="stack", height=170, margin=margins(t=10),
                   xaxis=dict(tickformat=".0%", range=[0, 1]), legend=dict(orientation="h", y=-0.3))
-    return go.Figure(data=data, layout=layout)
+    return figure(data, layout)

@@ -1,7 +1,7 @@
 """Figures for the Inside page: pure functions, arrays in, go.Figure (or uint8 image) out.
 
 Speed matters here (every click reruns the page): grids are ONE tiled heatmap rather than
-many subplots, images travel as PNG data URIs, and figures skip plotly's validation.
+many subplots, images travel as PNG data URIs, and figures skip plotly's validation (style.figure).
 """
 
 from __future__ import annotations
@@ -15,13 +15,9 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
+from alexnet_core.figures import style
+from alexnet_core.figures.style import HEATMAP, HIGHLIGHT, HIGHLIGHT_FILL, figure, margins
 from alexnet_core.inside.activations import Box, LayerStats
-
-GAP = 1  # blank pixels between tiles
-
-
-def _fig(data: list, layout: dict) -> go.Figure:
-    return go.Figure(data=data, layout=layout, skip_invalid=False, _validate=False)
 
 
 def png_uri(img: np.ndarray) -> str:
@@ -31,17 +27,6 @@ def png_uri(img: np.ndarray) -> str:
 
 
 # ---------------------------------------------------------------- feature maps
-
-
-def tile(maps: np.ndarray, cols: int, fill: float = np.nan) -> np.ndarray:
-    """(N, h, w) -> one (rows·(h+GAP)-GAP, cols·(w+GAP)-GAP) mosaic, row-major, gaps = fill."""
-    n, h, w = maps.shape
-    rows = math.ceil(n / cols)
-    out = np.full((rows * (h + GAP) - GAP, cols * (w + GAP) - GAP), fill, dtype=np.float32)
-    for i in range(n):
-        r, c = divmod(i, cols)
-        out[r * (h + GAP): r * (h + GAP) + h, c * (w + GAP): c * (w + GAP) + w] = maps[i]
-    return out
 
 
 def per_map_scaled(maps: np.ndarray) -> np.ndarray:
@@ -56,23 +41,20 @@ def feature_grid_figure(maps: np.ndarray, channels: Sequence[int], shared_scale:
     """Top-k channel maps as one tiled heatmap, each tile labelled with its channel."""
     n, h, w = maps.shape
     cols = max(1, min(cols, n))
-    z = tile(maps if shared_scale else per_map_scaled(maps), cols)
+    z = style.mosaic(maps if shared_scale else per_map_scaled(maps), cols)
     rows = math.ceil(n / cols)
-    labels = [dict(x=(i % cols) * (w + GAP) - 0.5, y=(i // cols) * (h + GAP) - 0.5, text=f"ch {c}",
-                   showarrow=False, xanchor="left", yanchor="top", font=dict(size=9, color="white"),
-                   bgcolor="rgba(0,0,0,0.45)", xref="x", yref="y")
-              for i, c in enumerate(channels)]
+    labels = style.tile_labels([f"ch {c}" for c in channels], cols, h, w)
     colorbar = dict(title="value" if shared_scale else "per map", thickness=10)
-    heat = go.Heatmap(z=z, colorscale="Viridis", colorbar=colorbar, hoverongaps=False,
+    heat = go.Heatmap(z=z, colorscale=HEATMAP, colorbar=colorbar, hoverongaps=False,
                       hovertemplate="value %{z:.3g}<extra></extra>", zmin=None if shared_scale else 0,
                       zmax=None if shared_scale else 1)
     tile_px = max(40, min(110, 720 // cols))
     layout = dict(title=title, annotations=labels, height=min(1400, 60 + rows * tile_px),
-                  margin=dict(l=5, r=5, t=35 if title else 5, b=5),
+                  margin=margins(t=35 if title else 5, side=5, b=5),
                   xaxis=dict(visible=False, constrain="domain"),
                   yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
                   plot_bgcolor="white")
-    return _fig([heat], layout)
+    return figure([heat], layout)
 
 
 def channel_figure(m: np.ndarray, rows: np.ndarray, cols: np.ndarray, title: str,
@@ -83,7 +65,7 @@ def channel_figure(m: np.ndarray, rows: np.ndarray, cols: np.ndarray, title: str
     h, w = m.shape
     yy, xx = np.mgrid[0:h, 0:w]
     custom = np.stack([rows[yy.ravel()], cols[xx.ravel()]], axis=1)
-    heat = go.Heatmap(z=m, colorscale="Viridis", colorbar=dict(thickness=10),
+    heat = go.Heatmap(z=m, colorscale=HEATMAP, colorbar=dict(thickness=10),
                       hovertemplate="value %{z:.3g}<extra></extra>")
     dots = go.Scatter(x=xx.ravel(), y=yy.ravel(), mode="markers", customdata=custom,
                       marker=dict(size=max(4, 360 // max(h, w)), color="rgba(0,0,0,0)", symbol="square"),
@@ -94,12 +76,12 @@ def channel_figure(m: np.ndarray, rows: np.ndarray, cols: np.ndarray, title: str
         r = int(np.searchsorted(rows, selected[0], side="right") - 1)
         c = int(np.searchsorted(cols, selected[1], side="right") - 1)
         shapes.append(dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
-                           line=dict(color="red", width=2)))
-    layout = dict(title=title, height=420, margin=dict(l=5, r=5, t=35, b=5), shapes=shapes,
+                           line=dict(color=HIGHLIGHT, width=2)))
+    layout = dict(title=title, height=420, margin=margins(t=35, side=5, b=5), shapes=shapes,
                   xaxis=dict(visible=False, constrain="domain"),
                   yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
                   clickmode="event+select", dragmode=False)
-    return _fig([heat, dots], layout)
+    return figure([heat, dots], layout)
 
 
 def rf_figure(image: np.ndarray, box: Box, title: str, uri: str | None = None) -> go.Figure:
@@ -107,11 +89,11 @@ def rf_figure(image: np.ndarray, box: Box, title: str, uri: str | None = None) -
     h, w = image.shape[:2]
     img = go.Image(source=uri or png_uri(image), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip")
     rect = dict(type="rect", x0=box.x0, y0=box.y0, x1=box.x1, y1=box.y1,
-                line=dict(color="red", width=3), fillcolor="rgba(255,0,0,0.12)")
-    layout = dict(title=title, height=420, margin=dict(l=5, r=5, t=35, b=5), shapes=[rect],
+                line=dict(color=HIGHLIGHT, width=3), fillcolor=HIGHLIGHT_FILL)
+    layout = dict(title=title, height=420, margin=margins(t=35, side=5, b=5), shapes=[rect],
                   xaxis=dict(visible=False, range=[0, w], constrain="domain"),
                   yaxis=dict(visible=False, range=[h, 0], scaleanchor="x"))
-    return _fig([img], layout)
+    return figure([img], layout)
 
 
 # ---------------------------------------------------------------- statistics
@@ -125,27 +107,24 @@ def stats_figure(stats: Sequence[LayerStats], highlight: str | None = None) -> g
         go.Scatter(x=x, y=[s.std for s in stats], name="std", mode="lines+markers"),
         go.Scatter(x=x, y=[s.max for s in stats], name="max", mode="lines+markers"),
         go.Scatter(x=x, y=[s.zeros for s in stats], name="fraction zeros", mode="lines+markers",
-                   yaxis="y2", line=dict(dash="dash", color="black")),
+                   yaxis="y2", line=dict(dash="dash", color=style.INK)),
     ]
     shapes = []
     if highlight in x:
         shapes.append(dict(type="line", x0=highlight, x1=highlight, y0=0, y1=1, yref="paper",
-                           line=dict(color="red", width=1)))
-    layout = dict(height=340, margin=dict(l=10, r=10, t=10, b=10), shapes=shapes,
-                  yaxis=dict(title="value"),
-                  yaxis2=dict(title="fraction zeros", overlaying="y", side="right", range=[0, 1], tickmode="linear",
-                              tick0=0, dtick=0.25, tickformat=".0%", showgrid=False),
-                  legend=dict(orientation="h", y=1.12), hovermode="x unified")
-    return _fig(data, layout)
+                           line=dict(color=HIGHLIGHT, width=1)))
+    layout = dict(height=340, margin=margins(t=10), shapes=shapes, yaxis=dict(title="value"),
+                  yaxis2=style.fraction_axis(), legend=dict(orientation="h", y=1.12), hovermode="x unified")
+    return figure(data, layout)
 
 
 def histogram_figure(counts: np.ndarray, edges: np.ndarray, label: str) -> go.Figure:
     centres = (edges[:-1] + edges[1:]) / 2
-    bar = go.Bar(x=centres, y=counts, width=float(edges[1] - edges[0]), marker_color="#4C78A8",
+    bar = go.Bar(x=centres, y=counts, width=float(edges[1] - edges[0]), marker_color=style.BLUE,
                  hovertemplate="%{x:.3g}: %{y:,.0f} values<extra></extra>")
-    layout = dict(height=300, margin=dict(l=10, r=10, t=35, b=10), title=f"values in {label}",
+    layout = dict(height=300, margin=margins(t=35), title=f"values in {label}",
                   yaxis=dict(type="log", title="count"), xaxis=dict(title="activation"), bargap=0)
-    return _fig([bar], layout)
+    return figure([bar], layout)
 
 
 # ---------------------------------------------------------------- filters
@@ -161,13 +140,7 @@ def filter_tiles(weight: np.ndarray, cols: int = 8, scale: int = 4) -> np.ndarra
     lo = rgb.min(axis=(1, 2, 3), keepdims=True)
     span = np.maximum(rgb.max(axis=(1, 2, 3), keepdims=True) - lo, 1e-12)
     norm = ((rgb - lo) / span).transpose(0, 2, 3, 1)  # (O, k, k, 3)
-    cols = min(cols, o)
-    rows = math.ceil(o / cols)
-    out = np.ones((rows * (k + GAP) - GAP, cols * (k + GAP) - GAP, 3), dtype=np.float32)
-    for n in range(o):
-        r, c = divmod(n, cols)
-        out[r * (k + GAP): r * (k + GAP) + k, c * (k + GAP): c * (k + GAP) + k] = norm[n]
-    img = (out * 255).round().astype(np.uint8)
+    img = style.to_uint8(style.mosaic(norm, min(cols, o), fill=1.0))  # white between filters
     return img.repeat(scale, 0).repeat(scale, 1)
 
 
@@ -194,34 +167,27 @@ def saliency_overlay(image: np.ndarray, sal: np.ndarray, alpha: float = 0.75) ->
 
 def activation_curves_figure(x: np.ndarray, curves: dict[str, tuple[np.ndarray, np.ndarray]]) -> go.Figure:
     """f(x) on the left, f'(x) on the right, for each activation."""
-    colours = ["#4C78A8", "#F58518", "#54A24B", "#E45756"]
     data = []
     for n, (name, (y, dy)) in enumerate(curves.items()):
-        col = colours[n % len(colours)]
+        col = style.colour(n)
         data.append(go.Scatter(x=x, y=y, name=name, line=dict(color=col), legendgroup=name))
         data.append(go.Scatter(x=x, y=dy, name=f"{name}'", line=dict(color=col, dash="dot"),
                                legendgroup=name, xaxis="x2", yaxis="y2", showlegend=False))
-    layout = dict(
-        height=300, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.15),
-        xaxis=dict(domain=[0, 0.46]), xaxis2=dict(domain=[0.54, 1], anchor="y2"),
-        yaxis=dict(anchor="x"), yaxis2=dict(anchor="x2"),
-        annotations=[dict(text="f(x)", x=0.23, y=1.1, xref="paper", yref="paper", showarrow=False),
-                     dict(text="f′(x)", x=0.77, y=1.1, xref="paper", yref="paper", showarrow=False)],
-    )
-    return _fig(data, layout)
+    layout = dict(height=300, margin=margins(), legend=dict(orientation="h", y=-0.15),
+                  **style.two_panels("f(x)", "f′(x)", title_y=1.1))
+    return figure(data, layout)
 
 
 def activation_compare_figure(per_act: dict[str, Sequence[LayerStats]]) -> go.Figure:
     """For each activation function: mean and fraction of zeros after each activation layer."""
     data = []
-    for name, stats in per_act.items():
+    for j, (name, stats) in enumerate(per_act.items()):
         x = [f"act {i + 1}" for i in range(len(stats))]
-        data.append(go.Bar(x=x, y=[s.mean for s in stats], name=f"{name}: mean", legendgroup=name))
+        col = style.colour(j)  # an activation's bars and its zeros line share one colour
+        data.append(go.Bar(x=x, y=[s.mean for s in stats], name=f"{name}: mean", legendgroup=name,
+                           marker_color=col))
         data.append(go.Scatter(x=x, y=[s.zeros for s in stats], name=f"{name}: zeros", yaxis="y2",
-                               mode="lines+markers", legendgroup=name))
-    layout = dict(height=320, margin=dict(l=10, r=10, t=10, b=10), barmode="group",
-                  yaxis=dict(title="mean activation"),
-                  yaxis2=dict(title="fraction zeros", overlaying="y", side="right", range=[0, 1], tickmode="linear",
-                              tick0=0, dtick=0.25, tickformat=".0%", showgrid=False),
-                  legend=dict(orientation="h", y=1.15))
-    return _fig(data, layout)
+                               mode="lines+markers", legendgroup=name, line=dict(color=col)))
+    layout = dict(height=320, margin=margins(t=10), barmode="group", yaxis=dict(title="mean activation"),
+                  yaxis2=style.fraction_axis(), legend=dict(orientation="h", y=1.15))
+    return figure(data, layout)

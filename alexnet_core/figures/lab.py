@@ -1,6 +1,7 @@
 """plotly builders for the Layer Lab and Compare pages: data in, go.Figure out (no Streamlit).
 
 Axes are laid out by hand: make_subplots costs ~80 ms, more than a slider rerun may spend.
+Colours and layout pieces come from ``style``.
 """
 
 from __future__ import annotations
@@ -8,12 +9,13 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from alexnet_core.arch.conv_arith import Arith
+from alexnet_core.arch.explain import Arith
 from alexnet_core.arch.table import Summary
+from alexnet_core.figures import style
+from alexnet_core.figures.style import DROPPED_CELL, HIGHLIGHT, HIGHLIGHT_FILL, INPUT_CELL, PAD_CELL, figure, margins
 
-SIZE_COLOUR = "#4C78A8"
-CH_COLOUR = "#F58518"
-PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2"]
+SIZE_COLOUR = style.BLUE
+CH_COLOUR = style.ORANGE
 
 
 def flow_figure(summary: Summary) -> go.Figure:
@@ -30,12 +32,12 @@ def flow_figure(summary: Summary) -> go.Figure:
                    hovertemplate="%{x}: %{y}×%{y} px<extra></extra>"),
     ]
     layout = dict(
-        height=320, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.14),
+        height=320, margin=margins(t=30), legend=dict(orientation="h", y=1.14),
         yaxis=dict(title="side (px)", rangemode="tozero", range=[0, max(side) * 1.15]),
         yaxis2=dict(title="channels", overlaying="y", side="right", showgrid=False, tickformat=",d",
                     range=[0, max(chans) * 1.15]),
     )
-    return go.Figure(data=data, layout=layout)
+    return figure(data, layout)
 
 
 def arith_figure(a: Arith, position: int) -> go.Figure:
@@ -50,19 +52,19 @@ def arith_figure(a: Arith, position: int) -> go.Figure:
     i = min(max(position, 0), len(starts) - 1) if starts else 0
     top = starts[i] if starts else 0
     data = [go.Heatmap(z=z, zmin=0, zmax=1, showscale=False, xgap=1, ygap=1, hoverinfo="skip",
-                       colorscale=[[0, "#e8eef6"], [0.35, "#c9c9c9"], [0.7, "#f2b8b5"], [1, "#f2b8b5"]])]
+                       colorscale=[[0, INPUT_CELL], [0.35, PAD_CELL], [0.7, DROPPED_CELL], [1, DROPPED_CELL]])]
     shapes = [dict(type="rect", x0=top - 0.5, x1=top + a.eff_k - 0.5, y0=top - 0.5, y1=top + a.eff_k - 0.5,
-                   line=dict(color="#d62728", width=3), fillcolor="rgba(214,39,40,0.15)")]
+                   line=dict(color=HIGHLIGHT, width=3), fillcolor=HIGHLIGHT_FILL)]
     for s in starts:  # ticks where each window starts along the top edge
-        shapes.append(dict(type="line", x0=s - 0.5, x1=s - 0.5, y0=-1.6, y1=-0.6, line=dict(color="#555", width=1)))
+        shapes.append(dict(type="line", x0=s - 0.5, x1=s - 0.5, y0=-1.6, y1=-0.6, line=dict(color=style.INK, width=1)))
     layout = dict(
-        height=440, margin=dict(l=10, r=10, t=40, b=10), shapes=shapes,
+        height=440, margin=margins(), shapes=shapes,
         title=dict(text=f"window {i + 1} of {len(starts)}: rows {top}–{top + a.eff_k - 1} of {size} padded",
-                   font=dict(size=13)),
+                   font=style.TITLE_FONT),
         xaxis=dict(showticklabels=False, range=[-0.5, size - 0.5], constrain="domain"),
         yaxis=dict(showticklabels=False, range=[size - 0.5, -1.8], scaleanchor="x"),
     )
-    return go.Figure(data=data, layout=layout)
+    return figure(data, layout)
 
 
 def compare_figure(names: list[str], summaries: list[Summary], quantity: str = "params") -> go.Figure:
@@ -76,9 +78,9 @@ def compare_figure(names: list[str], summaries: list[Summary], quantity: str = "
     for j, (name, s) in enumerate(zip(names, summaries, strict=True)):
         by = {r.name: getattr(r, quantity) for r in s.layers}
         data.append(go.Bar(x=order, y=[by.get(n, 0) for n in order], name=name,
-                           marker_color=PALETTE[j % len(PALETTE)],
+                           marker_color=style.colour(j),
                            hovertemplate=f"{name}<br>%{{x}}: %{{y:,}}<extra></extra>"))
     title = "parameters" if quantity == "params" else "mult-adds"
-    layout = dict(barmode="group", height=360, margin=dict(l=10, r=10, t=40, b=10),
-                  title=dict(text=f"{title} per layer", font=dict(size=14)), legend=dict(orientation="h", y=-0.15))
-    return go.Figure(data=data, layout=layout)
+    layout = dict(barmode="group", height=360, margin=margins(),
+                  title=dict(text=f"{title} per layer", font=style.TITLE_FONT), legend=dict(orientation="h", y=-0.15))
+    return figure(data, layout)

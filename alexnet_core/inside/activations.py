@@ -123,9 +123,8 @@ def _span(step_rows: list[LayerShape], upto: str, axis: int, lo: int, hi: int) -
     idx = [r.label for r in step_rows].index(upto)
     for r in reversed(step_rows[: idx + 1]):
         step, n_in = r.step, r.in_shape[1 + axis]
-        if step.kind in (Kind.CONV, Kind.POOL):
-            eff = step.dilation * (step.kernel - 1)
-            lo, hi = lo * step.stride - step.padding, hi * step.stride - step.padding + eff
+        if step.windowed:
+            lo, hi = lo * step.stride - step.padding, hi * step.stride - step.padding + step.span - 1
         elif step.kind is Kind.ADAPTIVE:
             wins = adaptive_windows(n_in, r.out_shape[1 + axis])
             lo, hi = wins[lo][0], wins[hi][1] - 1

@@ -15,6 +15,7 @@ from typing import Any
 from alexnet_core.spec.types import (
     LRN,
     SPEC_VERSION,
+    UNNAMED,
     Activation,
     ArchSpec,
     Classifier,
@@ -204,7 +205,7 @@ def spec_from_dict(data: Any) -> ArchSpec:
     version = d.get("version", SPEC_VERSION)
     if version != SPEC_VERSION:
         raise SpecError("version", f"this app reads spec version {SPEC_VERSION}, got {version!r}")
-    name = d.get("name", "custom")
+    name = d.get("name", UNNAMED)
     if not isinstance(name, str) or len(name) > MAX_NAME:
         raise SpecError("name", f"must be text of at most {MAX_NAME} characters")
     convs = d.get("convs")

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 SPEC_VERSION = 1
+UNNAMED = "custom"  # the name of a spec nobody named: JSON without one, a preset someone edited
 
 
 class SpecError(ValueError):
@@ -85,7 +86,7 @@ class Classifier:
 
 @dataclass(frozen=True)
 class ArchSpec:
-    name: str = "custom"
+    name: str = UNNAMED
     in_channels: int = 3
     convs: tuple[ConvBlock, ...] = ()
     # The spatial size the classifier expects after the last block. With
@@ -97,6 +98,11 @@ class ArchSpec:
     num_classes: int = 1000
     log_softmax: bool = False
     init: InitScheme = InitScheme.TORCH_DEFAULT
+
+    @property
+    def is_named(self) -> bool:
+        """Whether the name says which network this is (a preset's id); messages then use it."""
+        return bool(self.name) and self.name != UNNAMED
 
     @property
     def last_channels(self) -> int:

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from alexnet_core.arch import budget, conv_arith, fixes
+from alexnet_core.arch import budget, explain, fixes
 from alexnet_core.arch.shapes import ShapeError
 from alexnet_core.arch.table import Summary, analytic_summary
 from alexnet_core.figures import lab
@@ -38,7 +38,7 @@ def flow_figure(spec: ArchSpec, size: int) -> go.Figure:
 
 
 @lru_cache(maxsize=512)
-def arith_figure(a: conv_arith.Arith, position: int) -> go.Figure:
+def arith_figure(a: explain.Arith, position: int) -> go.Figure:
     return lab.arith_figure(a, position)
 
 
@@ -138,14 +138,14 @@ def spec_files(spec: ArchSpec) -> None:
 
 def arithmetic(spec: ArchSpec, size: int) -> None:
     st.markdown("#### Convolution arithmetic, explained")
-    layers = conv_arith.layer_inputs(spec, size)
+    layers = explain.layer_inputs(spec, size)
     labels = [label for label, _ in layers]
     if st.session_state.get("lab_arith_layer") not in labels:
         st.session_state["lab_arith_layer"] = labels[0]
     c = st.columns([1, 2])
     choice = c[0].selectbox("Layer", labels, key="lab_arith_layer")
     real = dict(layers)[choice]
-    draw, shrunk = conv_arith.drawable(real)
+    draw, shrunk = explain.drawable(real)
     n_pos = max(draw.out, 1)
     if st.session_state.get("lab_arith_pos", 1) > n_pos:
         st.session_state["lab_arith_pos"] = 1
@@ -158,10 +158,10 @@ def arithmetic(spec: ArchSpec, size: int) -> None:
     st.markdown(f"**{choice}**: input {real.n}, kernel {real.k}, stride {real.s}, padding {real.p}")
     st.markdown("  \n".join(real.steps()))
     st.markdown("**What padding really adds** (p rows on each side, 2p in total):")
-    st.markdown(_markdown_table(conv_arith.padding_table(real, max_pad=real.k // 2 if choice.startswith("pool")
+    st.markdown(_markdown_table(explain.padding_table(real, max_pad=real.k // 2 if choice.startswith("pool")
                                                                      else None)))
     with st.expander("54 or 55? The course notes' puzzle", expanded=False):
-        st.markdown("\n".join(f"- {line}" for line in conv_arith.fifty_four_vs_55()))
+        st.markdown("\n".join(f"- {line}" for line in explain.fifty_four_vs_55()))
 
 
 def _markdown_table(rows: list[dict[str, int | str]]) -> str:

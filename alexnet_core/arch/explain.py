@@ -1,16 +1,19 @@
-"""Convolution arithmetic for one layer: the window sliding over the padded input, step by step.
+"""The output-size formula explained: worked out with a layer's own numbers, and step by step.
 
-Works on one axis (the layer's height; AlexNet's layers are square). When the real
-input is too big to draw, ``drawable`` shrinks it to the smallest size that keeps the
-layer's own kernel, stride and padding *and* the same leftover at the far edge, so the
-picture tells the same story as the real numbers.
+``worked`` plugs one layer's numbers into the formula (the Architecture page). ``Arith``
+walks the window over the padded input of one axis (the Layer Lab; AlexNet's layers are
+square). When the real input is too big to draw, ``drawable`` shrinks it to the smallest
+size that keeps the layer's own kernel, stride and padding *and* the same leftover at the
+far edge, so the picture tells the same story as the real numbers. The sizes themselves
+come from ``shapes.window_out``: explaining never recomputes them another way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alexnet_core.arch.shapes import conv_out
+from alexnet_core.arch.plan import effective_kernel, layer_plan
+from alexnet_core.arch.shapes import LayerShape, step_out, window_out
 from alexnet_core.spec.types import ArchSpec
 
 MAX_DRAW = 40  # cells per side of the padded input in the drawing
@@ -26,7 +29,7 @@ class Arith:
 
     @property
     def eff_k(self) -> int:
-        return self.d * (self.k - 1) + 1
+        return effective_kernel(self.k, self.d)
 
     @property
     def padded(self) -> int:
@@ -34,7 +37,7 @@ class Arith:
 
     @property
     def out(self) -> int:
-        return conv_out(self.n, self.k, self.s, self.p, self.d)
+        return window_out(self.n, self.k, self.s, self.p, self.d)
 
     @property
     def room(self) -> int:
@@ -115,22 +118,60 @@ def layer_inputs(spec: ArchSpec, height: int) -> list[tuple[str, Arith]]:
 
     Works even when the whole network cannot take the input, so the page can draw the broken layer.
     """
-    from alexnet_core.arch.plan import Kind, layer_plan
-
     out: list[tuple[str, Arith]] = []
     n = height
     for step in layer_plan(spec):
-        if step.kind not in (Kind.CONV, Kind.POOL):
+        if not step.windowed:
             continue
         a = Arith(n, step.kernel, step.stride, step.padding, step.dilation)
         out.append((step.label, a))
         if a.out < 1:
             break
-        n = a.out if not step.ceil_mode else _ceil_out(a)
+        n = step_out(step, n)
     return out
 
 
-def _ceil_out(a: Arith) -> int:
-    from alexnet_core.arch.shapes import pool_out
+# ---------------------------------------------------------------- one layer, worked out
 
-    return pool_out(a.n, a.k, a.s, a.p, True)
+
+@dataclass(frozen=True)
+class Worked:
+    layer: str
+    n: int
+    k: int
+    s: int
+    p: int
+    d: int
+    out: int
+    ceil_mode: bool
+
+    @property
+    def text(self) -> str:
+        """⌊(224 − 11 + 2·2)/4⌋ + 1 = 55, as plain text."""
+        k_eff = f"{self.d}·({self.k} − 1) − 1" if self.d > 1 else f"{self.k}"
+        br = ("⌈", "⌉") if self.ceil_mode else ("⌊", "⌋")
+        return f"{br[0]}({self.n} − {k_eff} + 2·{self.p})/{self.s}{br[1]} + 1 = {self.out}"
+
+    @property
+    def folded(self) -> str:
+        """The same with the +1 folded into the numerator: ⌊(224 − 11 + 2·2 + 4)/4⌋ = 55."""
+        if self.d > 1 or self.ceil_mode:
+            return self.text
+        return f"⌊({self.n} − {self.k} + 2·{self.p} + {self.s})/{self.s}⌋ = {self.out}"
+
+    @property
+    def latex(self) -> str:
+        op = (r"\left\lceil", r"\right\rceil") if self.ceil_mode else (r"\left\lfloor", r"\right\rfloor")
+        k_eff = rf"{self.d}\cdot({self.k}-1)-1" if self.d > 1 else f"{self.k}"
+        return (
+            rf"{op[0]}\frac{{{self.n} - {k_eff} + 2\cdot{self.p}}}{{{self.s}}}{op[1]} + 1 = {self.out}"
+        )
+
+
+def worked(shape: LayerShape, axis: int = 1) -> Worked | None:
+    """axis 1 is height, 2 is width; None for layers without a sliding window."""
+    st = shape.step
+    if not st.windowed:
+        return None
+    return Worked(st.label, shape.in_shape[axis], st.kernel, st.stride, st.padding, st.dilation,
+                  shape.out_shape[axis], st.ceil_mode)
