@@ -5,16 +5,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from alexnet_core.spec.types import (
-    LRN,
-    UNNAMED,
-    Activation,
-    ArchSpec,
-    Classifier,
-    ConvBlock,
-    DropoutPosition,
-    Pool,
-)
+from alexnet_core.spec.types import LRN, UNNAMED, Activation, ArchSpec, Classifier, ConvBlock, DropoutPosition, Pool
 
 
 @st.composite

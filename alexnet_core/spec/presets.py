@@ -8,15 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from alexnet_core.spec.types import (
-    LRN,
-    ArchSpec,
-    Classifier,
-    ConvBlock,
-    DropoutPosition,
-    InitScheme,
-    Pool,
-)
+from alexnet_core.spec.types import LRN, ArchSpec, Classifier, ConvBlock, DropoutPosition, InitScheme, Pool
 
 
 @dataclass(frozen=True)
