@@ -269,3 +269,20 @@ def test_codegen_loads_no_torch():
     code = "import sys, alexnet_core.arch.codegen; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _download_page():  # run by AppTest in its own script: imports inside
+    from alexnet_core.spec import presets
+    from ui import downloads
+
+    downloads.code_button(presets.get("paper2012").spec, 227, key="ok")
+    downloads.code_button(presets.get("unpadded_classic").spec, 224, key="bad")
+
+
+def test_the_download_button_is_offered_or_greyed_out_with_why():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_download_page, default_timeout=60).run()
+    assert not at.exception
+    ok, bad = (b.proto for b in at.get("download_button"))
+    assert not ok.disabled and bad.disabled and "accepts 227–258 px" in bad.help
