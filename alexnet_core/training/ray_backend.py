@@ -59,7 +59,11 @@ def connect(address: str | None = None, timeout: float = CONNECT_TIMEOUT_S) -> N
     address = address if address is not None else os.environ.get("RAY_ADDRESS") or None
     with _CONNECT:
         if ray.is_initialized():
-            return
+            joined = ray.get_runtime_context().gcs_address
+            if not address or address.removeprefix("ray://") in (joined, "auto"):
+                return
+            _probe(address, timeout)  # a dead address says so; a live other one cannot be joined too
+            raise BackendUnavailable(unreachable(address, f"this process is already joined to the Ray at {joined}"))
         if any(t.is_alive() for t in _pending):
             raise BackendUnavailable(unreachable(address or "(local)", "an earlier attempt is still waiting"))
         if address:
