@@ -27,11 +27,12 @@ from alexnet_core.training.ray_task import stream_run
 from alexnet_core.training.records import Run
 from alexnet_core.training.store import Store, kept
 
-CONNECT_TIMEOUT_S = 15.0  # ray.init to a dead address can hang; a local start takes ~4-8 s
+CONNECT_TIMEOUT_S = 15.0  # ray.init to a dead address can hang
+LOCAL_START_TIMEOUT_S = 90.0  # starting a local Ray takes ~4-9 s, longer on a loaded box
 CANCEL_POLL_S = 0.5
 FORCE_CANCEL_AFTER_S = 5.0  # a polite cancel waits for the current step; then the worker is killed
 _CONNECT = threading.Lock()
-_pending: list[threading.Thread] = []
+_pending: list[threading.Event] = []  # set once an attempt to init has returned
 
 
 def cpus_per_job() -> int:
@@ -54,9 +55,10 @@ def _probe(address: str, timeout: float) -> None:
         raise BackendUnavailable(unreachable(address, getattr(exc, "strerror", None) or str(exc))) from None
 
 
-def connect(address: str | None = None, timeout: float = CONNECT_TIMEOUT_S) -> None:
+def connect(address: str | None = None, timeout: float | None = None) -> None:
     """Join RAY_ADDRESS's cluster, or start a local Ray; bounded by ``timeout``."""
     address = address if address is not None else os.environ.get("RAY_ADDRESS") or None
+    timeout = timeout or (CONNECT_TIMEOUT_S if address else LOCAL_START_TIMEOUT_S)
     with _CONNECT:
         if ray.is_initialized():
             joined = ray.get_runtime_context().gcs_address
@@ -64,11 +66,12 @@ def connect(address: str | None = None, timeout: float = CONNECT_TIMEOUT_S) -> N
                 return
             _probe(address, timeout)  # a dead address says so; a live other one cannot be joined too
             raise BackendUnavailable(unreachable(address, f"this process is already joined to the Ray at {joined}"))
-        if any(t.is_alive() for t in _pending):
+        if any(not returned.is_set() for returned in _pending):
             raise BackendUnavailable(unreachable(address or "(local)", "an earlier attempt is still waiting"))
         if address:
             _probe(address, timeout)
         errors: list[BaseException] = []
+        returned = threading.Event()
 
         def init() -> None:
             try:
@@ -76,12 +79,17 @@ def connect(address: str | None = None, timeout: float = CONNECT_TIMEOUT_S) -> N
                          ignore_reinit_error=True)
             except BaseException as exc:  # reported by the caller
                 errors.append(exc)
+                return
+            finally:
+                returned.set()
+            # A local Ray's processes die with the thread that started them (Linux's parent-death
+            # signal is per thread), and Streamlit's script threads end after each run: stay.
+            threading.Event().wait()
 
         thread = threading.Thread(target=init, name="alexnet-ray-init", daemon=True)
-        _pending[:] = [thread]
+        _pending[:] = [returned]
         thread.start()
-        thread.join(timeout)
-        if thread.is_alive():
+        if not returned.wait(timeout):
             raise BackendUnavailable(unreachable(address or "(local)", f"no answer within {timeout:.0f} s"))
         if errors:
             raise BackendUnavailable(unreachable(address or "(local)", str(errors[0]).splitlines()[0][:200]))
