@@ -12,6 +12,7 @@ panel.kick()
 st.title("Training")
 st.caption("Jobs run in a separate worker process, one per device at a time; keep exploring while they train. "
            "Runs, metrics and checkpoints live in the runs folder and survive reloads and restarts.")
+panel.backend_line()
 
 with st.expander("Set up a run", expanded=True):
     spec, label, cfg = panel.settings()

@@ -6,15 +6,18 @@ import argparse
 import json
 import os
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from alexnet_core.cli.common import read_spec_file
 from alexnet_core.spec import presets as variants
 from alexnet_core.spec.types import ArchSpec
 from alexnet_core.training import data as D
 from alexnet_core.training import presets as train_presets
-from alexnet_core.training.jobs import run_job
+from alexnet_core.training.backends import BACKENDS, BackendUnavailable, backend_name, make_backend
+from alexnet_core.training.jobs import run_job, submit
 from alexnet_core.training.loop import (
     OPTIMIZERS,
     SCHEDULES,
@@ -43,6 +46,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int)
     p.add_argument("--download", action="store_true", help="download a torchvision dataset if absent")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
+    p.add_argument("--backend", choices=BACKENDS,
+                   help="local: train in this process (default); ray: as a Ray task (RAY_ADDRESS, else a local Ray)")
     p.add_argument("--json", action="store_true", help="one JSON object per epoch, then the result")
     p.set_defaults(handler=cmd_train)
 
@@ -79,33 +84,67 @@ def _config(args: argparse.Namespace) -> tuple[ArchSpec, TrainConfig, str]:
     return spec, cfg, label
 
 
+def _follow_on_ray(store: Store, spec: ArchSpec, cfg: TrainConfig, label: str, echo: Any,
+                   current: list[int]) -> tuple[int, str]:
+    """Queue the run for Ray and follow it from here; (run id, status). BackendUnavailable leaves it queued."""
+    backend = make_backend(store.folder, "ray")
+    run_id = current[0] = submit(store, spec, cfg, label, backend)
+    try:
+        backend.connect()
+    except BackendUnavailable as exc:
+        raise BackendUnavailable(f"run {run_id}: {exc}") from None
+    from alexnet_core.training.ray_backend import Follower
+
+    while (run := store.claim_next(store.get(run_id).device, os.getpid(), "ray",
+                                   backend.slots(store.get(run_id).device), only=run_id)) is None:
+        if store.get(run_id).status != "queued":  # an app following the queue took it
+            return run_id, store.get(run_id).status
+        time.sleep(1.0)
+    follower = Follower(store, run, echo)
+    try:
+        follower.thread.join()
+    except KeyboardInterrupt:
+        follower.cancel(force=True)
+        follower.thread.join(30)
+        raise
+    return run_id, follower.status or "failed"
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     spec, cfg, label = _config(args)
     store = Store()
-    device = resolve_device(cfg.device)
-    run_id = store.create(f"{label} · {cfg.dataset}", spec.to_dict(), cfg.to_dict(), device,
-                          status="running", pid=os.getpid())
-    run = store.get(run_id)
+    on_ray = backend_name(args.backend) == "ray"
+    device = "ray" if on_ray else resolve_device(cfg.device)
+    run_id, current = -1, [-1]  # current: the run id, known to echo once the run is queued
 
     def echo(epoch: int, m: dict[str, float]) -> None:
         if args.json:
-            print(json.dumps({"run": run_id, "epoch": epoch, **m}), flush=True)
+            print(json.dumps({"run": current[0], "epoch": epoch, **m}), flush=True)
         else:
-            print(f"run {run_id} epoch {epoch}/{cfg.epochs}  train loss {m['train_loss']:.4f} "
+            print(f"run {current[0]} epoch {epoch}/{cfg.epochs}  train loss {m['train_loss']:.4f} "
                   f"acc {m['train_acc']:.4f}  test loss {m['test_loss']:.4f} acc {m['test_acc']:.4f}", flush=True)
 
     if not args.json:
-        print(f"run {run_id}: {label} on {cfg.dataset}, {cfg.epochs} epochs, {device}; store {store.path}",
-              flush=True)
+        print(f"{label} on {cfg.dataset}, {cfg.epochs} epochs, {device}; store {store.path}", flush=True)
     try:
-        status = run_job(store, run, echo)
+        if on_ray:
+            run_id, status = _follow_on_ray(store, spec, cfg, f"{label} · {cfg.dataset}", echo, current)
+        else:
+            run_id = current[0] = store.create(f"{label} · {cfg.dataset}", spec.to_dict(), cfg.to_dict(), device,
+                                               status="running", pid=os.getpid())
+            status = run_job(store, store.get(run_id), echo)
+    except BackendUnavailable as exc:  # RAY_ADDRESS pointing at nothing: one sentence, the run stays queued
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
     except KeyboardInterrupt:
-        store.finish(run_id, "interrupted", "stopped with Ctrl-C; finished epochs kept")
+        run_id = current[0]
+        if run_id > 0:
+            store.finish(run_id, "interrupted", "stopped with Ctrl-C; finished epochs kept")
         sys.stderr.write(f"error: run {run_id} interrupted\n")
         return 130
     final = store.get(run_id)
     if args.json:
-        print(json.dumps({"run": run_id, "status": status, "reason": final.reason,
+        print(json.dumps({"run": run_id, "status": status, "reason": final.reason, "backend": final.backend,
                           "checkpoint": str(store.checkpoint_path(run_id)) if final.epochs_done else None}))
     if status != "done":
         sys.stderr.write(f"error: run {run_id} {status}: {final.reason}\n")
@@ -124,12 +163,13 @@ def cmd_runs(args: argparse.Namespace) -> int:
         return 0
     runs = store.list()
     if args.json:
-        json.dump([{"id": r.id, "label": r.label, "status": r.status, "device": r.device,
+        json.dump([{"id": r.id, "label": r.label, "status": r.status, "device": r.device, "backend": r.backend,
                     "epochs_done": r.epochs_done, "reason": r.reason, "config": r.config} for r in runs],
                   sys.stdout, indent=2)
         print()
         return 0
     for r in runs:
-        print(f"#{r.id:<4} {r.status:<11} {r.epochs_done}/{r.config.get('epochs')} epochs  {r.label}"
+        print(f"#{r.id:<4} {r.status:<11} {r.backend:<5} {r.device:<4} {r.epochs_done}/{r.config.get('epochs')} "
+              f"epochs  {r.label}"
               + (f"  ({r.reason})" if r.reason else ""))
     return 0

@@ -83,7 +83,11 @@ class StoreCallbacks:
         save_checkpoint(self.store.checkpoint_path(rid), self.spec, model,
                         meta={"run": rid, "epoch": epoch, **metrics}, trained=self.trained)
         save_resume(self.store.resume_path(rid), model, optimizer, epoch, metrics)
-        self.store.commit_epoch(rid, epoch, [(f"epoch/{k}", epoch, v) for k, v in metrics.items()])
+        self.epoch_done(epoch, metrics)
+
+    def epoch_done(self, epoch: int, metrics: dict[str, float]) -> None:
+        """The epoch's files are written: its row goes in, in one transaction."""
+        self.store.commit_epoch(self.run.id, epoch, [(f"epoch/{k}", epoch, v) for k, v in metrics.items()])
         if self.tb is not None:
             for k, v in metrics.items():
                 self.tb.add_scalar(f"epoch/{k}", v, epoch)
@@ -111,36 +115,51 @@ def _tensorboard_writer(folder: Path) -> Any:
     return SummaryWriter(str(folder / "tb"))
 
 
-def run_job(store: Store, run: Run, echo: Any = None) -> str:
-    """Train one claimed run to its end; returns and records its final status."""
-    cb = StoreCallbacks(store, run, echo)
+def resume_point(store: Store, run: Run) -> tuple[int, dict[str, Any] | None]:
+    """The epoch a (resumed) run starts after and its saved state; rows past it are dropped."""
+    if not (run.resume and run.epochs_done > 0 and store.resume_path(run.id).exists()):
+        return 0, None
+    state = load_resume(store.resume_path(run.id))
+    start = int(state["epoch"])
+    if start > run.epochs_done:  # killed between the files and the row: the file has the metrics
+        store.commit_epoch(run.id, start, [(f"epoch/{k}", start, v) for k, v in state["metrics"].items()])
+    store.truncate(run.id, start, start * int(run.info.get("steps_per_epoch", 0)))
+    return start, state
+
+
+def train(run: Run, cb: Any, should_stop: Any, start: int, state: dict[str, Any] | None) -> tuple[str, str | None]:
+    """Fit one run from ``start``; (status, reason) of how it ended. Used here and on a Ray worker."""
     try:
         cfg = TrainConfig.from_dict(run.config)
         spec = spec_from_dict(run.spec)
-        start, state = 0, None
-        if run.resume and run.epochs_done > 0 and store.resume_path(run.id).exists():
-            state = load_resume(store.resume_path(run.id))
-            start = int(state["epoch"])
-            if start > run.epochs_done:  # killed between the files and the row: the file has the metrics
-                store.commit_epoch(run.id, start, [(f"epoch/{k}", start, v) for k, v in state["metrics"].items()])
-            store.truncate(run.id, start, start * int(run.info.get("steps_per_epoch", 0)))
         prepared = prepare_run(spec, cfg)
-        fit(spec, cfg, cb, should_stop=cb.should_stop, start_epoch=start, resume_state=state, prepared=prepared)
+        fit(spec, cfg, cb, should_stop=should_stop, start_epoch=start, resume_state=state, prepared=prepared)
     except Cancelled:
-        store.finish(run.id, "cancelled", "cancelled by the user; finished epochs kept")
-        return "cancelled"
+        return "cancelled", "cancelled by the user; finished epochs kept"
     except (TrainingFailed, ValueError, KeyError, FileNotFoundError) as exc:  # user-caused: one line
-        store.finish(run.id, "failed", str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc))
-        return "failed"
+        return "failed", str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
     except Exception as exc:  # a bug or a crash inside torch: keep the reason, keep the worker alive
         last = traceback.format_exc().strip().splitlines()[-1]
-        store.finish(run.id, "failed", f"crashed: {type(exc).__name__}: {exc} ({last})")
-        return "failed"
+        return "failed", f"crashed: {type(exc).__name__}: {exc} ({last})"
+    return "done", None
+
+
+def run_job(store: Store, run: Run, echo: Any = None) -> str:
+    """Train one claimed run to its end in this process; returns and records its final status."""
+    cb = StoreCallbacks(store, run, echo)
+    try:
+        try:
+            start, state = resume_point(store, run)
+        except Exception as exc:  # an unreadable resume file: one line, like any failed start
+            store.finish(run.id, "failed", str(exc))
+            return "failed"
+        status, reason = train(run, cb, cb.should_stop, start, state)
     finally:
         cb.close()
-    store.update(run.id, progress=1.0)
-    store.finish(run.id, "done")
-    return "done"
+    if status == "done":
+        store.update(run.id, progress=1.0)
+    store.finish(run.id, status, reason)
+    return status
 
 
 def _lock(folder: Path, device: str) -> Any:
@@ -169,7 +188,7 @@ def worker_main(runs_folder: str, device: str, idle_exit_s: float = IDLE_EXIT_S)
     store.recover()
     idle_since = time.monotonic()
     while time.monotonic() - idle_since < idle_exit_s:
-        run = store.claim_next(device, os.getpid())
+        run = store.claim_next(device, os.getpid(), "local")
         if run is None:
             time.sleep(POLL_S)
             continue
@@ -213,7 +232,7 @@ class Launcher:
         store.recover()
         if self.process is not None and self.process.is_alive():
             return
-        if not any(r.device == self.device for r in store.list(["queued"])):
+        if not any(r.device == self.device and r.backend == "local" for r in store.list(["queued"])):
             return
         self.process = self.ctx.Process(target=worker_main, args=(str(self.folder), self.device, self.idle_exit_s),
                                         daemon=True, name=f"alexnet-worker-{self.device}")
@@ -230,8 +249,10 @@ class Launcher:
             self.process.join(timeout)
 
 
-def submit(store: Store, spec: ArchSpec, cfg: TrainConfig, label: str) -> int:
-    """Queue a run for the device its config resolves to (checked now, not in the worker)."""
+def submit(store: Store, spec: ArchSpec, cfg: TrainConfig, label: str, backend: Any = None) -> int:
+    """Queue a run for the backend (local by default) on the device it resolves to, checked now."""
     cfg.check()
     check_name(cfg.dataset)
-    return store.create(label, spec.to_dict(), cfg.to_dict(), resolve_device(cfg.device))
+    if backend is None:
+        return store.create(label, spec.to_dict(), cfg.to_dict(), resolve_device(cfg.device))
+    return store.create(label, spec.to_dict(), cfg.to_dict(), backend.device_for(cfg), backend=backend.name)

@@ -9,16 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alexnet_core.paths import runs_dir
+from alexnet_core.training.records import Run, pid_alive, row_to_run
 from alexnet_core.weights.checkpoint import MODEL_FILE, RESUME_FILE
 
 STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
@@ -43,7 +42,8 @@ CREATE TABLE IF NOT EXISTS runs (
     epochs_done INTEGER NOT NULL DEFAULT 0,
     info TEXT,
     cancel INTEGER NOT NULL DEFAULT 0,
-    resume INTEGER NOT NULL DEFAULT 0
+    resume INTEGER NOT NULL DEFAULT 0,
+    backend TEXT NOT NULL DEFAULT 'local'
 );
 CREATE TABLE IF NOT EXISTS metrics (
     run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -57,56 +57,8 @@ CREATE INDEX IF NOT EXISTS runs_status ON runs(status, device);
 """
 
 
-@dataclass(frozen=True)
-class Run:
-    id: int
-    label: str
-    status: str
-    device: str
-    config: dict[str, Any]
-    spec: dict[str, Any]
-    created: float
-    started: float | None
-    finished: float | None
-    heartbeat: float | None
-    pid: int | None
-    reason: str | None
-    progress: float
-    eta_s: float | None
-    epochs_done: int
-    info: dict[str, Any]
-    cancel: bool
-    resume: bool
-
-    @property
-    def title(self) -> str:
-        return f"#{self.id} {self.label}"
-
-
-def _row_to_run(r: sqlite3.Row) -> Run:
-    d = dict(r)
-    d["config"] = json.loads(d["config"])
-    d["spec"] = json.loads(d["spec"])
-    d["info"] = json.loads(d["info"] or "{}")
-    d["cancel"] = bool(d["cancel"])
-    d["resume"] = bool(d["resume"])
-    return Run(**d)
-
-
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (killed, not yet reaped by its parent) is dead for our purposes
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
+def kept(epochs_done: int) -> str:
+    return f"{epochs_done} finished epoch(s) kept: resume or rerun"
 
 
 class Store:
@@ -116,6 +68,8 @@ class Store:
         self.path = self.folder / "runs.sqlite"
         with self._db() as db:
             db.executescript(_SCHEMA)
+            if "backend" not in {r["name"] for r in db.execute("PRAGMA table_info(runs)")}:  # an older file
+                db.execute("ALTER TABLE runs ADD COLUMN backend TEXT NOT NULL DEFAULT 'local'")
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -132,14 +86,14 @@ class Store:
     # ---------------------------------------------------------------- runs
 
     def create(self, label: str, spec: dict[str, Any], config: dict[str, Any], device: str,
-               status: str = "queued", pid: int | None = None) -> int:
+               status: str = "queued", pid: int | None = None, backend: str = "local") -> int:
         now = time.time()
         with self._db() as db:
             cur = db.execute(
-                "INSERT INTO runs(label, status, device, config, spec, created, started, heartbeat, pid)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO runs(label, status, device, config, spec, created, started, heartbeat, pid, backend)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (label, status, device, json.dumps(config), json.dumps(spec), now,
-                 now if status == "running" else None, now if status == "running" else None, pid))
+                 now if status == "running" else None, now if status == "running" else None, pid, backend))
             return int(cur.lastrowid)
 
     def get(self, run_id: int) -> Run:
@@ -147,7 +101,7 @@ class Store:
             row = db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
         if row is None:
             raise KeyError(f"no run #{run_id}")
-        return _row_to_run(row)
+        return row_to_run(row)
 
     def list(self, statuses: Iterable[str] | None = None) -> list[Run]:
         with self._db() as db:
@@ -157,15 +111,20 @@ class Store:
                 s = list(statuses)
                 rows = db.execute(f"SELECT * FROM runs WHERE status IN ({','.join('?' * len(s))}) ORDER BY id DESC",
                                   s).fetchall()
-        return [_row_to_run(r) for r in rows]
+        return [row_to_run(r) for r in rows]
 
-    def claim_next(self, device: str, pid: int) -> Run | None:
-        """Atomically take the oldest queued run for this device and mark it running."""
+    def claim_next(self, device: str, pid: int, backend: str = "local", slots: int = 1,
+                   only: int | None = None) -> Run | None:
+        """Atomically take the oldest queued run (or run ``only``) of this backend and device and mark
+        it running, while fewer than ``slots`` of them run: one for a local worker, one per GPU (or
+        per CPU share) that a Ray cluster can place."""
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
-            busy = db.execute("SELECT id FROM runs WHERE status='running' AND device=?", (device,)).fetchone()
-            row = None if busy else db.execute(
-                "SELECT id FROM runs WHERE status='queued' AND device=? ORDER BY id LIMIT 1", (device,)).fetchone()
+            busy = db.execute("SELECT COUNT(*) FROM runs WHERE status='running' AND device=? AND backend=?",
+                              (device, backend)).fetchone()[0]
+            row = None if busy >= slots else db.execute(
+                "SELECT id FROM runs WHERE status='queued' AND device=? AND backend=? AND (? IS NULL OR id=?)"
+                " ORDER BY id LIMIT 1", (device, backend, only, only)).fetchone()
             if row is not None:
                 now = time.time()
                 db.execute("UPDATE runs SET status='running', pid=?, started=COALESCE(started, ?), heartbeat=?,"
@@ -222,14 +181,16 @@ class Store:
             db.execute("COMMIT")
 
     def recover(self, stale_after: float = STALE_HEARTBEAT_S) -> list[int]:
-        """Running jobs whose process is gone (or silent too long) become 'interrupted'."""
+        """Running jobs whose writer is gone (or silent too long) become 'interrupted'. The writer is the
+        worker process for a local run, and for a Ray run the app (or CLI) process following its stream:
+        a remote pid means nothing here, and when the follower dies Ray ends the job it owned."""
         now = time.time()
         lost = [r for r in self.list(["running"])
                 if not pid_alive(r.pid) or (r.heartbeat is not None and now - r.heartbeat > stale_after)]
         for r in lost:
-            self.finish(r.id, "interrupted",
-                        f"the worker stopped during epoch {r.epochs_done + 1}; {r.epochs_done} finished "
-                        f"epoch(s) kept: resume or rerun")
+            who = ("the app process following it on Ray stopped (restarted?)" if r.backend == "ray"
+                   else "the worker stopped")
+            self.finish(r.id, "interrupted", f"{who} during epoch {r.epochs_done + 1}; {kept(r.epochs_done)}")
         return [r.id for r in lost]
 
     def delete(self, run_id: int) -> None:

@@ -20,7 +20,8 @@ from alexnet_core.spec import presets as variants
 from alexnet_core.spec.types import ArchSpec
 from alexnet_core.training import data as D
 from alexnet_core.training import presets as train_presets
-from alexnet_core.training.jobs import Launcher, submit
+from alexnet_core.training.backends import Backend, BackendUnavailable, backend_name, make_backend
+from alexnet_core.training.jobs import submit
 from alexnet_core.training.loop import OPTIMIZERS, SCHEDULES, TrainConfig
 from alexnet_core.training.store import ACTIVE, Run, Store
 from ui import state
@@ -30,8 +31,13 @@ REFRESH_S = 1.5
 
 
 @st.cache_resource(show_spinner=False)
-def _launcher(folder: str, device: str) -> Launcher:
-    return Launcher(Path(folder), device)
+def _backend(folder: str, name: str) -> Backend:
+    return make_backend(Path(folder), name)
+
+
+def backend() -> Backend:
+    """This server's training backend (ALEXNET_TRAIN_BACKEND), one per process, shared by sessions."""
+    return _backend(str(runs_dir()), backend_name())
 
 
 def store() -> Store:
@@ -43,9 +49,19 @@ def kick() -> None:
     if os.environ.get("ALEXNET_LAUNCHER", "on") == "off":
         store().recover()
         return
-    devices = {r.device for r in store().list(["queued"])} or {"auto"}
-    for device in sorted(devices):  # a job asked for cpu on a CUDA box still gets its own worker
-        _launcher(str(runs_dir()), device).ensure()
+    try:
+        backend().ensure()
+    except BackendUnavailable:
+        store().recover()  # the runs stay queued; backend_line() says why
+
+
+def backend_line() -> None:
+    """The one line naming the backend and what it has free, or the one sentence saying why it cannot run."""
+    try:
+        line = backend().describe()
+    except BackendUnavailable as exc:
+        line = str(exc)
+    (st.caption if line.startswith("Backend:") else st.error)(line)
 
 
 # ---------------------------------------------------------------- the settings form
@@ -137,8 +153,8 @@ def settings() -> tuple[ArchSpec, str, TrainConfig]:
 
 def start(spec: ArchSpec, label: str, cfg: TrainConfig) -> int | None:
     try:
-        rid = submit(store(), spec, cfg, f"{label} · {cfg.dataset}")
-    except ValueError as exc:
+        rid = submit(store(), spec, cfg, f"{label} · {cfg.dataset}", backend())
+    except (ValueError, BackendUnavailable) as exc:
         st.error(str(exc), icon=":material/error:")
         return None
     st.session_state["tr_selected"] = rid
@@ -159,7 +175,7 @@ def runs_table(runs: list[Run]) -> list[dict]:
     rows = []
     for r in runs:
         rows.append({"run": r.id, "status": r.status, "network · dataset": r.label,
-                     "epochs": f"{r.epochs_done}/{r.config.get('epochs')}", "device": r.device,
+                     "epochs": f"{r.epochs_done}/{r.config.get('epochs')}", "device": r.device, "backend": r.backend,
                      "lr": r.config.get("lr"), "optimizer": r.config.get("optimizer"),
                      "reason": r.reason or ""})
     return rows
