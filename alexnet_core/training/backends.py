@@ -12,14 +12,11 @@ from typing import Protocol
 
 from alexnet_core.training.jobs import Launcher
 from alexnet_core.training.loop import TrainConfig, resolve_device
+from alexnet_core.training.records import BackendUnavailable
 from alexnet_core.training.store import Store
 
 BACKENDS = ("local", "ray")
 RAY_MISSING = "The ray backend needs Ray: pip install ray==2.58.0 (the version pinned in requirements-test.txt)."
-
-
-class BackendUnavailable(RuntimeError):
-    """The backend cannot take work now (Ray missing, a cluster not reachable); str() is one sentence."""
 
 
 class Backend(Protocol):

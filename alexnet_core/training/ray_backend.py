@@ -20,11 +20,10 @@ from typing import Any
 import ray
 import ray.exceptions as rex
 
-from alexnet_core.training.backends import BackendUnavailable
 from alexnet_core.training.jobs import StoreCallbacks, resume_point
 from alexnet_core.training.loop import TrainConfig
 from alexnet_core.training.ray_task import stream_run
-from alexnet_core.training.records import Run
+from alexnet_core.training.records import BackendUnavailable, Run
 from alexnet_core.training.store import Store, kept
 
 CONNECT_TIMEOUT_S = 15.0  # ray.init to a dead address can hang

@@ -1,4 +1,4 @@
-"""One row of the runs table as a value, and the liveness test for the process that writes it."""
+"""One row of the runs table as a value, the liveness test for the process that writes it, and the backend error."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
+
+
+class BackendUnavailable(RuntimeError):
+    """The backend cannot take work now (Ray missing, a cluster not reachable); str() is one sentence."""
 
 
 @dataclass(frozen=True)
