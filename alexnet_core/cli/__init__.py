@@ -39,9 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except (CliError, SpecError, ValueError, KeyError, FileNotFoundError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        sys.stderr.write(f"error: {message}\n")
-        return 2
     except BrokenPipeError:
         return 0
+    except (CliError, SpecError, ValueError, KeyError, OSError, OverflowError, RecursionError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc) or type(exc).__name__
+        sys.stderr.write(f"error: {message}\n")
+        return 2

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from alexnet_core.spec import presets
+from alexnet_core.training.loop import MAX_SEED
 from alexnet_core.spec.parse import MAX_JSON_BYTES, spec_from_json, with_io
 from alexnet_core.spec.types import ArchSpec
 
@@ -20,6 +21,13 @@ def parse_size(text: str) -> tuple[int, int]:
     if h < 1 or w < 1:
         raise argparse.ArgumentTypeError(f"input size must be positive; got {text!r}")
     return h, w
+
+
+def parse_seed(text: str) -> int:
+    """A seed torch can take (a signed 64-bit integer, from 0)."""
+    if not text.strip().isdigit() or len(text.strip()) > 19 or int(text) > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"seed must be a whole number from 0 to {MAX_SEED}; got {text[:40]!r}")
+    return int(text)
 
 
 def read_spec_file(path: Path) -> ArchSpec:

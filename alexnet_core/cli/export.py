@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from alexnet_core.cli.common import add_network_args, resolve_network
+from alexnet_core.cli.common import add_network_args, parse_seed, resolve_network
 from alexnet_core.export.checks import (
     MAX_VERIFY_BYTES,
     Report,
@@ -36,7 +36,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dynamic-batch", action="store_true", help="make the batch axis dynamic")
     p.add_argument("--weights", choices=["random", "pretrained", "checkpoint"], default="random",
                    help="random (seeded), torchvision's cached ImageNet weights, or --checkpoint")
-    p.add_argument("--seed", type=int, default=0, help="seed for random weights")
+    p.add_argument("--seed", type=parse_seed, default=0, help="seed for random weights")
     p.add_argument("--checkpoint", help="a checkpoint file under the runs folder (its own spec, and the "
                    "input size it was trained at when it records one, are exported)")
     p.add_argument("--out", type=Path, required=True, help="the .onnx file to write")
@@ -50,7 +50,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    if args.checkpoint and args.weights == "random":
+    if args.checkpoint is not None and args.weights == "random":  # even '': it is refused, not ignored
         args.weights = "checkpoint"
     weights = WeightsSource(Kind(args.weights), args.seed, args.checkpoint)
     spec, size = resolve_network(args)

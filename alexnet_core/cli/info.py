@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from alexnet_core.arch import budget
 from alexnet_core.arch.shapes import describe_range, valid_range
 from alexnet_core.arch.torchinfo_table import summarize
 from alexnet_core.cli.common import add_network_args, resolve_network
@@ -50,6 +51,7 @@ def cmd_variants(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     spec, (h, w) = resolve_network(args)
+    budget.check(spec, h, w)  # the same budget as the pages: torchinfo runs a real forward pass on meta tensors
     s = summarize(spec, h, w)
     if args.json:
         json.dump(s.to_json(), sys.stdout, indent=2)

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from alexnet_core.cli.common import read_spec_file
+from alexnet_core.cli.common import parse_seed, read_spec_file
 from alexnet_core.spec import presets as variants
 from alexnet_core.spec.types import ArchSpec
 from alexnet_core.training import data as D
@@ -43,7 +43,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--width", type=float, help="width multiplier (0.25 for CPU-sized runs)")
     p.add_argument("--train-limit", type=int, help="use only the first N training images")
     p.add_argument("--device", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=parse_seed)
     p.add_argument("--download", action="store_true", help="download a torchvision dataset if absent")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
     p.add_argument("--backend", choices=BACKENDS,
@@ -81,7 +81,7 @@ def _config(args: argparse.Namespace) -> tuple[ArchSpec, TrainConfig, str]:
     else:
         v = variants.get(variant_id)
         spec, label = v.spec, v.title
-    return spec, cfg, label
+    return spec, cfg.check(spec), label
 
 
 def _follow_on_ray(store: Store, spec: ArchSpec, cfg: TrainConfig, label: str, echo: Any,

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -19,7 +20,9 @@ import torch
 from google.protobuf.message import DecodeError
 from onnx import numpy_helper
 
+from alexnet_core.arch import budget
 from alexnet_core.arch.build import AlexNet, count_params
+from alexnet_core.arch.shapes import ShapeError
 from alexnet_core.export.exporter import INPUT, Exported, content_digest, read_meta
 from alexnet_core.spec.parse import spec_from_json
 from alexnet_core.spec.types import ArchSpec, SpecError
@@ -75,7 +78,8 @@ def check_export(exp: Exported, seed: int = 0) -> Report:
 
 def check_bytes(data: bytes, *, model: AlexNet | None = None, spec: ArchSpec | None = None,
                 size: tuple[int, int] | None = None, seed: int = 0) -> Report:
-    """Run every check; a file that fails one early (unreadable) skips those that need it."""
+    """Run every check; a file that fails one early (unreadable) skips those that need it. Raises
+    BudgetError, before building anything, when the file's recorded spec and size exceed the budget."""
     report = Report(len(data), hashlib.sha256(data).hexdigest())
     try:
         proto = onnx.load_from_string(data)
@@ -103,6 +107,8 @@ def check_bytes(data: bytes, *, model: AlexNet | None = None, spec: ArchSpec | N
     if model is None or spec is None or size is None:
         try:
             spec, size, model = _model_from_file(proto, meta)
+        except budget.BudgetError:
+            raise  # nothing built: the caller says the budget's sentence
         except ValueError as exc:
             report.add("PyTorch reference", None if "no AlexNet" in str(exc) else False, str(exc))
     try:
@@ -123,8 +129,22 @@ def _model_from_file(proto: onnx.ModelProto, meta: dict[str, str]) -> tuple[Arch
         h, w = (int(v) for v in meta.get("input_size", "").split("x"))
     except (SpecError, ValueError) as exc:
         raise ValueError(f"the recorded spec or input size is unreadable ({_first_line(exc)})") from None
+    try:
+        budget.check(spec, h, w, work=budget.Work.EXPORT, batch=2)
+    except ShapeError as exc:
+        raise ValueError(f"the recorded input size does not fit the recorded spec ({_first_line(exc)})") from None
     state = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in proto.graph.initializer}
     return spec, (h, w), load_state(spec, state, "the file's weights (for its recorded spec)")
+
+
+@functools.cache
+def onnxruntime():  # noqa: ANN201 (the module)
+    """onnxruntime, imported when first needed (heavy), with its telemetry off: it would otherwise
+    write device details to a database under the user's home cache."""
+    import onnxruntime as ort
+
+    ort.disable_telemetry_events()
+    return ort
 
 
 def inferred_model(proto: onnx.ModelProto) -> onnx.ModelProto:
@@ -168,8 +188,7 @@ def _parity_check(report: Report, data: bytes, proto: onnx.ModelProto, model: Al
     if model is None or spec is None or size is None:
         report.add("onnxruntime parity", None, "skipped: no PyTorch model to compare with")
         return
-    import onnxruntime as ort  # heavy: imported when needed
-
+    ort = onnxruntime()
     dynamic = not all(d.HasField("dim_value") for d in proto.graph.input[0].type.tensor_type.shape.dim)
     batch = 2 if dynamic else 1  # a dynamic batch axis is exercised with more than one image
     gen = torch.Generator().manual_seed(seed)

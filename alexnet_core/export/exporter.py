@@ -23,7 +23,7 @@ import onnx
 import torch
 from torch import nn
 
-from alexnet_core.arch import shapes
+from alexnet_core.arch import budget, shapes
 from alexnet_core.arch.build import AlexNet
 from alexnet_core.export.onnx_view import ExportView, WeightsAsInputs
 from alexnet_core.spec.types import ArchSpec
@@ -50,14 +50,22 @@ class Exported:
     note: str = ""  # said when a checkpoint's own spec and size were exported
 
 
-def load_model(spec: ArchSpec, weights: WeightsSource) -> Loaded:
-    """The weights in their model: a checkpoint brings its own spec and trained size. Never downloads."""
+def load_model(spec: ArchSpec, weights: WeightsSource, size: tuple[int, int] | None = None) -> Loaded:
+    """The weights in their model: a checkpoint brings its own spec and trained size. Never downloads.
+    Refused with the budget's sentence (before anything is built) when one image at ``size`` is too much."""
     try:
-        return load(weights, spec)
+        return load(weights, spec, size=size)
     except WeightsError as exc:
+        raise ExportError(str(exc)) from None
+    except shapes.ShapeError as exc:
         raise ExportError(str(exc)) from None
     except (ValueError, RuntimeError) as exc:
         raise ExportError(f"the spec does not build: {exc}") from None
+
+
+def export_problem(spec: ArchSpec, size: tuple[int, int], dynamic_batch: bool = False) -> str | None:
+    """The budget's sentence for exporting and checking ``spec`` at ``size``, or None (ShapeError: no fit)."""
+    return budget.problem(spec, *size, work=budget.Work.EXPORT, batch=2 if dynamic_batch else 1)
 
 
 def export(spec: ArchSpec, size: tuple[int, int], *, opset: int = DEFAULT_OPSET, dynamic_batch: bool = False,
@@ -66,15 +74,18 @@ def export(spec: ArchSpec, size: tuple[int, int], *, opset: int = DEFAULT_OPSET,
     spec at the size it was trained at (``size`` when the file does not say). Raises ExportError."""
     if not MIN_OPSET <= opset <= MAX_OPSET:
         raise ExportError(f"opset {opset} is outside the exporter's range {MIN_OPSET}–{MAX_OPSET}")
-    loaded = load_model(spec, weights)
+    loaded = load_model(spec, weights, size)
     spec, model = loaded.spec, loaded.model
     h, w = size
     if loaded.trained and loaded.trained.input_size:
         h = w = loaded.trained.input_size
     try:
+        refused = export_problem(spec, (h, w), dynamic_batch)
         trace = shapes.trace(spec, h, w)
     except shapes.ShapeError as exc:
         raise ExportError(str(exc)) from None
+    if refused:
+        raise ExportError(refused)
     view = ExportView(model, _feature_hw(trace, (h, w)))
     state = without_counters(view.state_dict())
     x = torch.zeros(1, spec.in_channels, h, w)

@@ -15,7 +15,9 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # 10 MB
+from alexnet_core.guard.limits import UPLOAD_IMAGE_MB
+
+MAX_UPLOAD_BYTES = UPLOAD_IMAGE_MB * 1024 * 1024  # the upload widget's cap (guard.limits)
 MAX_PIXELS = 40_000_000  # decompression-bomb guard: 40 MP
 ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP"}
 PATTERN_SIDE = 256
@@ -129,7 +131,10 @@ def decode_upload(data: bytes, name: str = "upload") -> np.ndarray:
             return np.asarray(img.convert("RGB"))
     except ImageError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # PIL's own guard, before ours
+        raise ImageError(f"{name} has too many pixels; images up to {MAX_PIXELS // 1_000_000} megapixels "
+                         "are accepted") from None
+    except UnidentifiedImageError:
         raise ImageError(f"{name} is not a PNG, JPEG or WebP image that can be read") from None
     except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt data
         raise ImageError(f"{name} is a damaged image file ({type(exc).__name__})") from None

@@ -16,14 +16,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from alexnet_core.arch import budget
 from alexnet_core.arch.build import build_model
 from alexnet_core.arch.shapes import ShapeError, check_input
 from alexnet_core.spec.parse import validate
 from alexnet_core.spec.types import ArchSpec, SpecError
 from alexnet_core.training import data as D
+from alexnet_core.training.device import resolve_device
 from alexnet_core.weights.checkpoint import TrainedWith
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
+MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit integer
 SCHEDULES = ("constant", "cosine", "step")
 
 
@@ -63,22 +66,35 @@ class TrainConfig:
             raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
         return cls(**d)
 
-    def check(self) -> TrainConfig:
-        """Raise ValueError naming the first bad setting."""
+    def check(self, spec: ArchSpec | None = None) -> TrainConfig:
+        """Raise ValueError naming the first bad setting; with ``spec``, also the budget's (BudgetError)."""
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
-        for name, lo, hi in (("epochs", 1, 1000), ("batch_size", 1, 65536), ("input_size", 8, 1024)):
-            if not lo <= getattr(self, name) <= hi:
-                raise ValueError(f"{name} must be between {lo} and {hi}, got {getattr(self, name)}")
+        for name, lo, hi in (("epochs", 1, 1000), ("batch_size", 1, 65536), ("input_size", 8, 1024),
+                             ("seed", 0, MAX_SEED), ("train_limit", 1, 10**9), ("test_limit", 1, 10**9)):
+            value = getattr(self, name)  # the limits may be None: every image
+            if value is not None and not lo <= value <= hi:
+                raise ValueError(f"{name} must be between {lo} and {hi}, got {value}")
         if not (0 < self.lr <= 10) or math.isnan(self.lr):
             raise ValueError(f"lr must be in (0, 10], got {self.lr}")
         if not 0.01 <= self.width <= 4:
             raise ValueError(f"width must be between 0.01 and 4, got {self.width}")
         if self.dropout is not None and not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if spec is not None and (refused := self.budget_problem(spec)):
+            raise budget.BudgetError(refused)
         return self
+
+    def budget_problem(self, spec: ArchSpec) -> str | None:
+        """The budget's sentence for one training step of ``spec`` at this width, size, batch and optimizer."""
+        try:
+            run = scaled_spec(spec, self.width, in_channels=spec.in_channels, num_classes=spec.num_classes)
+            return budget.problem(run, self.input_size, work=budget.Work.TRAIN, batch=self.batch_size,
+                                  optimizer_slots=1 if self.optimizer == "sgd" else 2)
+        except (TrainingFailed, ShapeError):
+            return None  # prepare_run says why the spec or size does not fit this dataset
 
 
 class TrainingFailed(RuntimeError):
@@ -94,21 +110,6 @@ class Callbacks(Protocol):
     def on_step(self, epoch: int, step: int, metrics: dict[str, float], progress: float) -> None: ...
     def on_epoch(self, epoch: int, metrics: dict[str, float], model: nn.Module,
                  optimizer: torch.optim.Optimizer) -> None: ...
-
-
-def resolve_device(name: str = "auto") -> str:
-    """auto picks CUDA, then MPS, then CPU."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return "cuda"
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return "mps"
-        return "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device cuda was asked for but no CUDA GPU is visible")
-    if name not in ("cpu", "mps") and not name.startswith("cuda"):
-        raise ValueError(f"device must be auto, cpu, cuda or mps, got {name!r}")
-    return name
 
 
 def scaled_spec(spec: ArchSpec, width: float, *, in_channels: int, num_classes: int,
@@ -158,8 +159,8 @@ class Prepared:
 
 
 def prepare_run(spec: ArchSpec, cfg: TrainConfig) -> Prepared:
-    """Load both splits onto the device and fit the spec to the dataset."""
-    cfg.check()
+    """Load both splits onto the device and fit the spec to the dataset (the budget checked first)."""
+    cfg.check(spec)
     device = resolve_device(cfg.device)
     train = D.load(cfg.dataset, train=True, download=cfg.download).subset(cfg.train_limit)
     test = D.load(cfg.dataset, train=False, download=cfg.download).subset(cfg.test_limit)

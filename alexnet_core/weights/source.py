@@ -19,7 +19,9 @@ import torch
 from torch import nn
 
 from alexnet_core import paths
+from alexnet_core.arch import budget
 from alexnet_core.arch.build import AlexNet, build_model
+from alexnet_core.guard.limits import UPLOAD_WEIGHTS_MB
 from alexnet_core.spec.types import ArchSpec
 from alexnet_core.weights import imagenet
 from alexnet_core.weights.checkpoint import CheckpointError, TrainedWith, list_checkpoints, load_checkpoint
@@ -28,7 +30,7 @@ from alexnet_core.weights.imagenet import Progress, WeightsError, WeightsUnavail
 __all__ = ["MAX_UPLOAD_BYTES", "Kind", "Loaded", "WeightsError", "WeightsSource", "WeightsUnavailable",
            "check_state", "checkpoint_files", "is_counter", "load", "load_state", "without_counters"]
 
-MAX_UPLOAD_BYTES = 400 * 1024 * 1024  # fp32 AlexNet is ~245 MB
+MAX_UPLOAD_BYTES = UPLOAD_WEIGHTS_MB * 1024 * 1024  # the widget's and the server's cap (guard.limits)
 
 
 class Kind(StrEnum):
@@ -156,10 +158,24 @@ def checkpoint_files() -> list[str]:
     return list_checkpoints(paths.runs_dir())
 
 
-def load(source: WeightsSource, spec: ArchSpec, *, download: bool = False,
+def _within_budget(spec: ArchSpec, size: int | tuple[int, int] | None) -> None:
+    """The one budget, before anything is built: parameters, and one image's work at ``size``."""
+    h, w = (size, size) if isinstance(size, int) or size is None else size
+    try:
+        budget.check(spec, h, w)
+    except budget.BudgetError as exc:
+        raise WeightsError(str(exc)) from None
+
+
+def load(source: WeightsSource, spec: ArchSpec, *, size: int | tuple[int, int] | None = None, download: bool = False,
          progress: Progress | None = None) -> Loaded:
-    """The model for ``source``. Raises WeightsError (WeightsUnavailable: torchvision's file is
-    not here and ``download`` was not asked for, or failed)."""
+    """The model for ``source``, refused (WeightsError with the budget's sentence) before anything is
+    built when its parameters, or one image at ``size`` (a checkpoint's own size when it records one),
+    exceed the budget. Raises WeightsError (WeightsUnavailable: torchvision's file is not here and
+    ``download`` was not asked for, or failed); ShapeError when ``size`` does not fit the network."""
+    if source.kind == Kind.CHECKPOINT:
+        return _checkpoint(source, size)
+    _within_budget(spec, size)
     if source.kind == Kind.RANDOM:
         return Loaded(build_model(spec, seed=source.seed).eval(), spec, source, None)
     if source.kind == Kind.PRETRAINED:
@@ -172,15 +188,13 @@ def load(source: WeightsSource, spec: ArchSpec, *, download: bool = False,
             imagenet.fetch(entry, progress)
         return Loaded(load_state(spec, _read_state(path, entry.filename), entry.filename), spec, source,
                       entry.categories)
-    if source.kind == Kind.CHECKPOINT:
-        return _checkpoint(source)
     if source.kind == Kind.UPLOAD:
         kept = replace(source, data=None, digest=source.key.partition(":")[2])  # a cached result holds no bytes
         return Loaded(_upload(spec, source.data or b"", source.name), spec, kept, None)
     raise WeightsError(f"unknown weights {source.kind!r}; use one of {', '.join(Kind)}")
 
 
-def _checkpoint(source: WeightsSource) -> Loaded:
+def _checkpoint(source: WeightsSource, size: int | tuple[int, int] | None) -> Loaded:
     if not source.checkpoint:
         raise WeightsError("choose a checkpoint")
     try:
@@ -188,6 +202,7 @@ def _checkpoint(source: WeightsSource) -> Loaded:
         ckpt = load_checkpoint(path)
     except (CheckpointError, ValueError) as exc:
         raise WeightsError(str(exc)) from None
+    _within_budget(ckpt.spec, (ckpt.trained.input_size or size) if size is not None else None)
     model = load_state(ckpt.spec, ckpt.state, path.name)
     return Loaded(model, ckpt.spec, source, ckpt.trained.classes, ckpt.trained)
 

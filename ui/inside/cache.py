@@ -1,8 +1,10 @@
 """Cached models, images and captures for the Inside page.
 
-Models are built once per process and shared (``st.cache_resource``, keyed by the spec's
-JSON and where the weights came from); nobody mutates them. Captures are shared the same
-way, keyed by model, image and size, so switching back to a layer or image costs nothing.
+Models are built once per process and shared (keyed by the spec's JSON and where the weights
+came from); nobody mutates them. Captures are shared the same way, keyed by model, image and
+size, so switching back to a layer or image costs nothing. Both live in caches bounded in BYTES
+(``guard.memory.ByteCache``, sizes in ``guard.limits``), and every miss is checked against the
+one budget and held in the server-wide ledger while it is made.
 """
 
 from __future__ import annotations
@@ -14,36 +16,77 @@ import streamlit as st
 import torch
 
 from alexnet_core import paths
+from alexnet_core.arch import budget
 from alexnet_core.arch.build import AlexNet
 from alexnet_core.figures import inside as plots_inside
+from alexnet_core.guard import limits
+from alexnet_core.guard.memory import ByteCache
 from alexnet_core.inside import activations, images
 from alexnet_core.spec.parse import spec_from_json
 from alexnet_core.spec.types import Activation, ArchSpec
-from alexnet_core.weights.source import Kind, Loaded, WeightsSource, load
+from alexnet_core.weights.source import Kind, Loaded, WeightsError, WeightsSource, load
 
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-@st.cache_resource(max_entries=6, show_spinner="Loading the weights…")
-def _load(spec_key: str, source_key: str, _source: WeightsSource, _spec: ArchSpec) -> Loaded:
-    return load(_source, _spec)
+@st.cache_resource(show_spinner=False)  # one of each per server; st.cache_resource.clear() empties them
+def _caches() -> dict[str, ByteCache]:
+    return {"models": ByteCache(limits.MODEL_CACHE_BYTES), "captures": ByteCache(limits.CAPTURE_CACHE_BYTES)}
+
+
+def _refuse(message: str) -> None:
+    st.error(message, icon=":material/memory:")
+    st.stop()
+
+
+def _work(spec: ArchSpec, size: int, work: budget.Work = budget.Work.FORWARD) -> int:
+    """The bytes this work needs, after the budget said yes; a refusal is shown and stops the page."""
+    refused = budget.problem(spec, size, work=work)
+    if refused:
+        _refuse(refused)
+    return budget.work_bytes(spec, size, work=work)
+
+
+def _held(kind: str, key: tuple, make, estimate: int, spinner: str | None = None):  # noqa: ANN001, ANN202
+    """The cached value or ``make()``; the server being too busy right now is shown and stops the page."""
+    cache = _caches()[kind]
+    try:
+        if spinner and key not in cache:
+            with st.spinner(spinner):
+                return cache.get(key, make, estimate)
+        return cache.get(key, make, estimate)
+    except budget.BudgetError as err:
+        _refuse(str(err))
+        raise  # st.stop() raised already; this keeps type checkers content
 
 
 def model(spec: ArchSpec, source: WeightsSource) -> Loaded:
-    """The weights in their model (a checkpoint's with its own spec). Raises WeightsError (never cached)."""
+    """The weights in their model (a checkpoint's with its own spec). Raises WeightsError (never cached),
+    with the budget's sentence for a spec over it: nothing is built then."""
     own = source.kind == Kind.CHECKPOINT  # the sidebar's spec plays no part: do not key on it
-    return _load("" if own else spec.to_json(indent=None), source.key, source, spec)
+    key = ("model", "" if own else spec.to_json(indent=None), source.key)
+    estimate = 0 if own or budget.param_problem(spec) else budget.param_bytes(spec)  # load() refuses the rest
+    cache = _caches()["models"]
+    try:
+        if key in cache:
+            return cache.get(key, lambda: load(source, spec))
+        with st.spinner("Loading the weights…"):
+            return cache.get(key, lambda: load(source, spec), estimate)
+    except budget.BudgetError as err:  # the server is busy right now
+        raise WeightsError(str(err)) from None
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _swapped(spec_json: str, source_key: str, act: str, _base: AlexNet) -> AlexNet:
+def _swapped(spec_json: str, source_key: str, act: str, base: AlexNet) -> AlexNet:
     """The same weights under another activation function (activations hold no parameters)."""
-    spec = activations.with_activation(spec_from_json(spec_json), Activation(act))
-    m = load(WeightsSource(), spec).model
-    m.load_state_dict(_base.state_dict())
-    return m.eval()
+    def make() -> AlexNet:
+        spec = activations.with_activation(spec_from_json(spec_json), Activation(act))
+        m = load(WeightsSource(), spec).model
+        m.load_state_dict(base.state_dict())
+        return m.eval()
+
+    return _caches()["models"].get(("swapped", spec_json, source_key, act), make)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -66,21 +109,22 @@ def uploaded_image(data: bytes, name: str) -> np.ndarray:
     return _decoded(sha(data), data, name)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _capture(spec_json: str, source_key: str, image_key: str, size: int, norm: tuple | None,
-             _img: np.ndarray, _m: AlexNet) -> tuple[images.Prepared, activations.Capture, list[activations.LayerStats]]:
-    spec = spec_from_json(spec_json)
-    prep = images.preprocess(_img, size, spec.in_channels, *(norm or (None, None)))
-    cap = activations.capture(_m, prep.tensor)
-    return prep, cap, activations.layer_stats(cap)
-
-
 def capture(loaded: Loaded, image_key: str, img: np.ndarray,
             size: int) -> tuple[images.Prepared, activations.Capture, list[activations.LayerStats]]:
-    """The image preprocessed as the weights were trained (their size, mean and std), run through."""
+    """The image preprocessed as the weights were trained (their size, mean and std), run through.
+    Over the budget at this size, the refusal is shown and the page stops before anything runs."""
     t = loaded.trained
     norm = (t.mean, t.std) if t and t.mean and t.std else None
-    return _capture(loaded.spec.to_json(indent=None), loaded.source.key, image_key, size, norm, img, loaded.model)
+    spec = loaded.spec
+    estimate = _work(spec, size)
+
+    def make() -> tuple[images.Prepared, activations.Capture, list[activations.LayerStats]]:
+        prep = images.preprocess(img, size, spec.in_channels, *(norm or (None, None)))
+        cap = activations.capture(loaded.model, prep.tensor)
+        return prep, cap, activations.layer_stats(cap)
+
+    key = ("capture", spec.to_json(indent=None), loaded.source.key, image_key, size, norm)
+    return _held("captures", key, make, estimate)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -93,30 +137,29 @@ def display(image_key: str, size: int, in_channels: int, original: np.ndarray, s
     return _display(image_key, size, in_channels, original, shown)
 
 
-@st.cache_resource(max_entries=8, show_spinner="Computing the saliency map…")
-def _saliency(spec_json: str, source_key: str, image_key: str, size: int, target: int, method: str,
-              _m: AlexNet, _x: torch.Tensor) -> np.ndarray:
-    if method == "Grad-CAM":
-        return activations.grad_cam(_m, _x, target)
-    return activations.saliency(_m, _x, target)
-
-
 def saliency(spec: ArchSpec, source: WeightsSource, image_key: str, size: int, target: int, m: AlexNet,
              x: torch.Tensor, method: str = "gradient") -> np.ndarray:
-    """|d logit / d pixel| ("gradient") or Grad-CAM on the last convolutional stage."""
-    return _saliency(spec.to_json(indent=None), source.key, image_key, size, target, method, m, x)
+    """|d logit / d pixel| ("gradient") or Grad-CAM on the last convolutional stage. Its gradients are
+    checked against the budget first; a refusal is shown and stops the page."""
+    estimate = _work(spec, size, budget.Work.GRADIENT)
 
+    def make() -> np.ndarray:
+        return activations.grad_cam(m, x, target) if method == "Grad-CAM" else activations.saliency(m, x, target)
 
-@st.cache_resource(max_entries=16, show_spinner="Running the image under each activation function…")
-def _act_stats(spec_json: str, source_key: str, image_key: str, size: int, act: str,
-               _x: torch.Tensor, _base: AlexNet) -> list[activations.LayerStats]:
-    spec = spec_from_json(spec_json)
-    m = _swapped(spec_json, source_key, act, _base)
-    cap = activations.capture(m, _x)
-    sw = activations.with_activation(spec, Activation(act))
-    return [s for s in activations.layer_stats(cap) if activations.is_activation_label(sw, s.label)]
+    key = ("saliency", spec.to_json(indent=None), source.key, image_key, size, target, method)
+    return _held("captures", key, make, estimate, "Computing the saliency map…")
 
 
 def act_stats(spec: ArchSpec, source: WeightsSource, image_key: str, size: int, act: Activation,
               x: torch.Tensor, base: AlexNet) -> list[activations.LayerStats]:
-    return _act_stats(spec.to_json(indent=None), source.key, image_key, size, str(act), x, base)
+    """Layer statistics of the same image and weights under another activation function."""
+    spec_json = spec.to_json(indent=None)
+    estimate = _work(spec, size) + budget.param_bytes(spec)  # the swapped model's own weights
+
+    def make() -> list[activations.LayerStats]:
+        cap = activations.capture(_swapped(spec_json, source.key, str(act), base), x)
+        sw = activations.with_activation(spec, act)
+        return [s for s in activations.layer_stats(cap) if activations.is_activation_label(sw, s.label)]
+
+    return _held("captures", ("act", spec_json, source.key, image_key, size, str(act)), make, estimate,
+                 "Running the image under each activation function…")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from alexnet_core.guard import limits
 from alexnet_core.inside import images
 from alexnet_core.inside.images import ImageError
 from alexnet_core.spec.types import ArchSpec
@@ -38,8 +39,8 @@ def pick_image() -> tuple[str, np.ndarray] | None:
         return f"dataset:{name}", samples[name]
     if name != UPLOAD:
         return f"builtin:{name}", cache.builtin_image(name)
-    up = st.file_uploader("PNG, JPEG or WebP, up to 10 MB", type=["png", "jpg", "jpeg", "webp"],
-                          key="inside_image_upload")
+    up = st.file_uploader(f"PNG, JPEG or WebP, up to {limits.UPLOAD_IMAGE_MB} MB", type=["png", "jpg", "jpeg", "webp"],
+                          key="inside_image_upload", max_upload_size=limits.UPLOAD_IMAGE_MB)
     if up is None:
         st.info("Choose an image file to upload.")
         return None
@@ -73,8 +74,10 @@ def pick_weights(spec: ArchSpec) -> Loaded | None:
             return None
         source = WeightsSource(Kind.CHECKPOINT, checkpoint=st.selectbox("Checkpoint", files, key="inside_ckpt"))
     else:
-        up = st.file_uploader(f".pt / .pth state_dict, up to {MAX_UPLOAD_BYTES // 2**20} MB",
-                              type=["pt", "pth"], key="inside_weights_upload")
+        up = st.file_uploader(f".pt / .pth state_dict, up to {MAX_UPLOAD_BYTES // 2**20} MB (a width-scaled "
+                              "network; full AlexNet weights come as a Training checkpoint)",
+                              type=["pt", "pth"], key="inside_weights_upload",
+                              max_upload_size=MAX_UPLOAD_BYTES // 2**20)
         if up is None:
             st.info("Choose a state_dict file whose tensors match this spec.")
             return None
