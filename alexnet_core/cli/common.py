@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 from alexnet_core.spec import presets
-from alexnet_core.training.loop import MAX_SEED
 from alexnet_core.spec.parse import MAX_JSON_BYTES, spec_from_json, with_io
 from alexnet_core.spec.types import ArchSpec
+from alexnet_core.training.loop import MAX_SEED
 
 
 def parse_size(text: str) -> tuple[int, int]:
