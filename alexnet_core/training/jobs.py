@@ -156,8 +156,6 @@ def run_job(store: Store, run: Run, echo: Any = None) -> str:
         status, reason = train(run, cb, cb.should_stop, start, state)
     finally:
         cb.close()
-    if status == "done":
-        store.update(run.id, progress=1.0)
     store.finish(run.id, status, reason)
     return status
 

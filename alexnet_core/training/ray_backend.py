@@ -149,8 +149,6 @@ def follow(store: Store, run: Run, stream: Any, echo: Any = None) -> str:
         status, reason = _fault(exc, store, run)
     finally:
         cb.close()
-    if status == "done":
-        store.update(run.id, progress=1.0)
     store.finish(run.id, status, reason)
     return status
 

@@ -141,8 +141,10 @@ class Store:
             db.execute(f"UPDATE runs SET {cols} WHERE id=?", (*fields.values(), run_id))
 
     def finish(self, run_id: int, status: str, reason: str | None = None) -> None:
+        """Ends a run; a finished one also shows a full progress bar."""
         assert status in STATUSES
-        self.update(run_id, status=status, reason=reason, finished=time.time(), eta_s=None)
+        done = {"progress": 1.0} if status == "done" else {}
+        self.update(run_id, status=status, reason=reason, finished=time.time(), eta_s=None, **done)
 
     def beat(self, run_id: int, progress: float, eta_s: float | None) -> None:
         self.update(run_id, progress=progress, eta_s=eta_s, heartbeat=time.time())
