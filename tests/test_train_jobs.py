@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -143,3 +145,17 @@ def test_cli_user_errors_exit_2_with_one_line(argv, needle, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert any(needle in line for line in err) and all(line.startswith("error:") for line in err)
+
+
+def test_sigterm_of_a_cli_run_marks_it_interrupted_and_keeps_finished_epochs(tmp_path):
+    env = {**os.environ, "ALEXNET_RUNS_DIR": str(tmp_path)}
+    cmd = [sys.executable, "-m", "alexnet_core", "train", "--variant", "torchvision", "--dataset", "digits",
+           "--epochs", "50", "--width", "0.125", "--input-size", "64", "--train-limit", "256", "--json"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()  # wait for at least one finished epoch, however fast the machine
+    assert json.loads(first)["epoch"] >= 1
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    (run,) = Store(tmp_path).list()
+    assert run.status == "interrupted" and run.epochs_done >= 1

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -110,7 +112,22 @@ def _follow_on_ray(store: Store, spec: ArchSpec, cfg: TrainConfig, label: str, e
     return run_id, follower.status or "failed"
 
 
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM (a scheduler, `kill`) ends a run as Ctrl-C does, so the store marks it instead of leaving it running."""
+    raise KeyboardInterrupt
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        return _train(args)
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        return _train(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _train(args: argparse.Namespace) -> int:
     spec, cfg, label = _config(args)
     store = Store()
     on_ray = backend_name(args.backend) == "ray"
@@ -139,7 +156,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         run_id = current[0]
         if run_id > 0:
-            store.finish(run_id, "interrupted", "stopped with Ctrl-C; finished epochs kept")
+            store.finish(run_id, "interrupted", "stopped (Ctrl-C or SIGTERM); finished epochs kept")
         sys.stderr.write(f"error: run {run_id} interrupted\n")
         return 130
     final = store.get(run_id)
