@@ -69,6 +69,15 @@ def test_url_configures_the_page_even_without_app_py(path):
 def test_garbage_in_the_url_falls_back_to_defaults():
     at = app(query={"variant": "<script>", "size": "-5", "in_ch": "abc"})
     assert first_table(at)["params"].sum() == 61_100_840
+    # ...and says so: each ignored value is named once, in one notice, with no traceback.
+    (notice,) = [w.value for w in at.sidebar.warning]
+    assert "variant='<script>'" in notice and "size='-5'" in notice and "in_ch='abc'" in notice
+    assert "classes" not in notice and not at.exception
+
+
+def test_a_good_url_gets_no_notice():
+    at = app(query={"variant": "paper2012", "size": "227"})
+    assert not at.sidebar.warning and not at.exception
 
 
 def test_formula_for_the_chosen_layer():

@@ -43,22 +43,33 @@ def ensure_state() -> None:
     if "cfg" in ss:
         return
     qp = st.query_params
+    problems: list[str] = []
     vid = qp.get("variant")
+    if vid is not None and vid not in presets.ids():
+        problems.append(f"variant={vid[:40]!r} is not a preset")
     vid = vid if vid in presets.ids() else DEFAULT_VARIANT
     v = presets.get(vid)
+    bounds = {"size": (1, MAX_SIDE), "in_ch": LIMITS["in_channels"], "classes": LIMITS["num_classes"]}
+    given = {key: _int_param(qp.get(key), *bounds[key]) for key in bounds}
+    for key, (lo, hi) in bounds.items():
+        if qp.get(key) is not None and given[key] is None:
+            problems.append(f"{key}={qp.get(key)[:40]!r} is not a whole number from {lo} to {hi}")
     cfg = {
         "variant": vid,
-        "size": _int_param(qp.get("size"), 1, MAX_SIDE) or v.input_size,
-        "in_ch": _int_param(qp.get("in_ch"), *LIMITS["in_channels"]) or v.in_channels,
-        "classes": _int_param(qp.get("classes"), *LIMITS["num_classes"]) or v.num_classes,
+        "size": given["size"] or v.input_size,
+        "in_ch": given["in_ch"] or v.in_channels,
+        "classes": given["classes"] or v.num_classes,
         "edit": None,
     }
+    if problems:
+        ss["url_problem"] = f"The link's {'; '.join(problems)}: the {v.title} preset's value is used instead."
     token = qp.get("spec")
     if token:
         try:
             edit = url.decode(token)
         except SpecError as err:
-            ss["url_problem"] = f"The link's spec was not loaded ({err}); showing the {v.title} preset."
+            spec_problem = f"The link's spec was not loaded ({err}); showing the {v.title} preset."
+            ss["url_problem"] = " ".join(filter(None, [ss.get("url_problem"), spec_problem]))
         else:
             cfg.update(edit=replace(edit, name=UNNAMED), in_ch=edit.in_channels, classes=edit.num_classes)
     ss["cfg"] = cfg
