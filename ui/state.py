@@ -61,17 +61,17 @@ def ensure_state() -> None:
         "classes": given["classes"] or v.num_classes,
         "edit": None,
     }
-    if problems:
-        ss["url_problem"] = f"The link's {'; '.join(problems)}: the {v.title} preset's value is used instead."
+    notices = [f"Ignored from the link: {'; '.join(problems)}."] if problems else []
     token = qp.get("spec")
     if token:
         try:
             edit = url.decode(token)
         except SpecError as err:
-            spec_problem = f"The link's spec was not loaded ({err}); showing the {v.title} preset."
-            ss["url_problem"] = " ".join(filter(None, [ss.get("url_problem"), spec_problem]))
+            notices.append(f"The link's spec was not loaded ({err}); showing the {v.title} preset.")
         else:
             cfg.update(edit=replace(edit, name=UNNAMED), in_ch=edit.in_channels, classes=edit.num_classes)
+    if notices:
+        ss["url_problem"] = " ".join(notices)
     ss["cfg"] = cfg
 
 
