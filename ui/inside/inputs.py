@@ -64,7 +64,8 @@ def _camera() -> tuple[str, np.ndarray] | None:
     problem = images.camera_problem(st.context.url)
     if problem:
         st.warning(problem, icon=":material/no_photography:")
-    shot = st.camera_input("Point the camera at something, then take the photo", key="inside_camera")
+    shot = st.camera_input("Point the camera at something, then take the photo", key="inside_camera",
+                           resolution="720p")  # plenty for a 224 px crop; a 4K frame only costs bandwidth
     st.caption("Browsers give the camera only to pages served over https or from localhost. Every view "
                "below (feature maps, receptive field, top-5, Grad-CAM) follows the photo.")
     if shot is None:
