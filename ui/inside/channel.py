@@ -21,6 +21,7 @@ from alexnet_core.guard.memory import ByteCache
 from alexnet_core.inside import activations as A
 from alexnet_core.inside import channel_vis as V
 from alexnet_core.inside import images
+from alexnet_core.weights.source import Kind
 from ui.inside import cache
 
 LOCK_KEY = "_inside_vis_lock"
@@ -114,3 +115,6 @@ def panel(ctx, label: str, channel: int, box: A.Box) -> None:  # noqa: ANN001 (v
     st.caption(f"Mean activation {r.final:.3g}{times}, after {settings.steps} steps of gradient ascent with "
                f"jitter {settings.jitter} px and {blur}; every normalised pixel within ±{V.PIXEL_BOUND:g}. "
                "The box is the same unit's receptive field.")
+    if ctx.source.kind == Kind.RANDOM:
+        st.caption("Random weights want fine noise: their filters are noise too. With torchvision's ImageNet "
+                   "weights or a trained checkpoint, early layers want edges and colours, later ones textures.")
