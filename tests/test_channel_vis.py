@@ -165,3 +165,27 @@ def test_a_second_picture_in_the_same_session_is_refused_in_one_sentence():
     at.toggle(key="inside_vis").set_value(True).run()
     assert not at.exception
     assert any("already being made" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_a_checkpoint_gets_its_picture_under_its_own_spec_and_normalisation():
+    """A width-×0.25 digits checkpoint (grey statistics, 3-channel spec): the picture is made for its
+    weights at its size, and shown through its own training statistics."""
+    from alexnet_core.training import presets as train_presets
+    from alexnet_core.training.jobs import run_job
+    from alexnet_core.training.store import Store
+    from ui.inside import channel
+
+    cfg = train_presets.get("cpu_digits_adam_lr0.001").config
+    cfg = type(cfg).from_dict({**cfg.to_dict(), "epochs": 1, "train_limit": 64, "test_limit": 32})
+    store = Store()
+    rid = store.create("digits", presets.get("torchvision").spec.to_dict(), cfg.to_dict(), "cpu", status="running")
+    assert run_job(store, store.get(rid)) == "done"
+    at = app_test(PAGE, SMALL)
+    at.selectbox(key="inside_weights").set_value("checkpoint (Training page)").run()
+    at.selectbox(key="inside_ckpt").set_value(f"run_{rid:05d}/model.pt").run()
+    at.number_input(key="inside_vis_steps").set_value(8)
+    at.toggle(key="inside_vis").set_value(True).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "8 steps of gradient ascent" in " ".join(c.value for c in at.caption)
+    made = [k for k in channel.pictures()._items if k[-1][0] == 8]
+    assert made and all(k[3] == cfg.input_size and len(k[4]) == 1 for k in made)  # its size, its grey mean
