@@ -60,3 +60,13 @@ def test_deep_link_turn_on_the_channel_picture_and_switch_channel():
                                timeout=120_000)
         harness.wait_idle(page)
         assert page.locator("[data-testid='stException']").count() == 0
+
+        # fewer steps from the Settings popover: a new picture, said so in its caption
+        page.get_by_role("button", name=re.compile("Settings")).click()
+        steps = page.get_by_label("Steps", exact=True)
+        steps.fill("32")
+        steps.press("Enter")
+        wait_caption(page, "after 32 steps of gradient ascent")
+        harness.wait_idle(page)
+        assert page.locator("[data-testid='stException']").count() == 0
+        harness.screenshot(page, "channel_vis_settings")
