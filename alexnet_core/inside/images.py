@@ -140,6 +140,31 @@ def decode_upload(data: bytes, name: str = "upload") -> np.ndarray:
         raise ImageError(f"{name} is a damaged image file ({type(exc).__name__})") from None
 
 
+# ---------------------------------------------------------------- the camera
+
+CAMERA_NAME = "camera photo"  # what a camera frame is called in the upload's sentences
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def camera_problem(url: str | None) -> str | None:
+    """Why a browser will not give this page the camera (it does only over https or from
+    localhost), as one sentence; None when it may (or when the address is not known)."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if parts.scheme == "https" or host in LOCAL_HOSTS or host.endswith(".localhost"):
+        return None
+    return (f"This page comes over plain http from {host or 'this address'}: browsers give the camera only to "
+            "pages served over https or from localhost, so ask for the https address (see the README: "
+            "server.sslCertFile and server.sslKeyFile).")
+
+
 # ---------------------------------------------------------------- dataset samples
 
 

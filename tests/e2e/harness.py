@@ -65,12 +65,15 @@ def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90.0, c
         log.close()
 
 
+FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]  # a test pattern, no prompt
+
+
 @contextmanager
-def browser_page(width: int = 1400, height: int = 1000) -> Iterator[object]:
+def browser_page(width: int = 1400, height: int = 1000, extra_args: tuple[str, ...] | list[str] = ()) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args], headless=True)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.set_default_timeout(60_000)

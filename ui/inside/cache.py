@@ -109,12 +109,17 @@ def uploaded_image(data: bytes, name: str) -> np.ndarray:
     return _decoded(sha(data), data, name)
 
 
+def normalisation(loaded: Loaded) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    """(mean, std) the weights were trained with, if their checkpoint says; None: ImageNet's."""
+    t = loaded.trained
+    return (t.mean, t.std) if t and t.mean and t.std else None
+
+
 def capture(loaded: Loaded, image_key: str, img: np.ndarray,
             size: int) -> tuple[images.Prepared, activations.Capture, list[activations.LayerStats]]:
     """The image preprocessed as the weights were trained (their size, mean and std), run through.
     Over the budget at this size, the refusal is shown and the page stops before anything runs."""
-    t = loaded.trained
-    norm = (t.mean, t.std) if t and t.mean and t.std else None
+    norm = normalisation(loaded)
     spec = loaded.spec
     estimate = _work(spec, size)
 

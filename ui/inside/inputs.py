@@ -23,20 +23,23 @@ from alexnet_core.weights.source import (
 from ui.inside import cache
 
 UPLOAD = "upload an image…"
+CAMERA = "camera: take a photo…"
 W_RANDOM, W_TV, W_CKPT, W_UPLOAD = "random init (seeded)", "torchvision ImageNet", "checkpoint (Training page)", "upload a state_dict"
 
 
 def pick_image() -> tuple[str, np.ndarray] | None:
     """(cache key, uint8 RGB image) of the chosen input."""
     samples = cache.dataset_images()
-    choices = images.builtin_names() + list(samples) + [UPLOAD]
+    choices = images.builtin_names() + list(samples) + [UPLOAD, CAMERA]
     if st.session_state.get("inside_image") not in choices:
         st.session_state["inside_image"] = choices[0]
     name = st.selectbox("Image", choices, key="inside_image",
                         help="Photographs from scikit-learn, generated test patterns, dataset samples "
-                             "found in the data folder, or your own.")
+                             "found in the data folder, your own, or the laptop's camera.")
     if name in samples:
         return f"dataset:{name}", samples[name]
+    if name == CAMERA:
+        return _camera()
     if name != UPLOAD:
         return f"builtin:{name}", cache.builtin_image(name)
     up = st.file_uploader(f"PNG, JPEG or WebP, up to {limits.UPLOAD_IMAGE_MB} MB", type=["png", "jpg", "jpeg", "webp"],
@@ -44,12 +47,31 @@ def pick_image() -> tuple[str, np.ndarray] | None:
     if up is None:
         st.info("Choose an image file to upload.")
         return None
-    data = up.getvalue()
+    return _decoded(up.getvalue(), up.name)
+
+
+def _decoded(data: bytes, name: str) -> tuple[str, np.ndarray] | None:
+    """An upload or a camera frame: the same caps and the same one-sentence errors for both."""
     try:
-        return f"upload:{cache.sha(data)}", cache.uploaded_image(data, up.name)
+        return f"upload:{cache.sha(data)}", cache.uploaded_image(data, name)
     except ImageError as err:
         st.error(str(err), icon=":material/broken_image:")
         return None
+
+
+def _camera() -> tuple[str, np.ndarray] | None:
+    """A photo from the laptop's camera, decoded exactly as an upload is."""
+    problem = images.camera_problem(st.context.url)
+    if problem:
+        st.warning(problem, icon=":material/no_photography:")
+    shot = st.camera_input("Point the camera at something, then take the photo", key="inside_camera",
+                           resolution="720p")  # plenty for a 224 px crop; a 4K frame only costs bandwidth
+    st.caption("Browsers give the camera only to pages served over https or from localhost. Every view "
+               "below (feature maps, receptive field, top-5, Grad-CAM) follows the photo.")
+    if shot is None:
+        st.info("Take a photo: the network sees it as soon as it is taken.")
+        return None
+    return _decoded(shot.getvalue(), images.CAMERA_NAME)
 
 
 def pick_weights(spec: ArchSpec) -> Loaded | None:

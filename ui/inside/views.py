@@ -16,7 +16,7 @@ from alexnet_core.inside import activations as A
 from alexnet_core.inside.images import Prepared
 from alexnet_core.spec.types import Activation, ArchSpec
 from alexnet_core.weights.source import Kind, WeightsSource
-from ui.inside import cache
+from ui.inside import cache, channel
 
 MAX_MAPS = 64  # never more maps than this in one grid
 MAP_SIDE = 48  # each grid tile at most this many pixels a side
@@ -87,7 +87,7 @@ def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int]) -> 
     shown = A.downsample(m.unsqueeze(0), CHANNEL_SIDE)[0].numpy()
     rows, cols = _unit_index(h, w)
     assert shown.shape == (len(rows), len(cols))
-    left, right = st.columns(2)
+    left, right, wants = st.columns(3)
     with left:
         title = f"{label}, channel {ch} ({h}×{w}" + (f", shown {shown.shape[0]}×{shown.shape[1]})" if shown.shape != (h, w) else ")")
         st.plotly_chart(P.channel_figure(shown, rows, cols, title, (int(row), int(col))), key="inside_channel",
@@ -105,6 +105,8 @@ def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int]) -> 
                    f"{label} unit is {shape.rf}×{shape.rf} px, centred at ({nominal.x0 + shape.rf / 2:g}, "
                    f"{nominal.y0 + shape.rf / 2:g}); neighbouring units are {shape.jump:g} px apart. Near the "
                    "border part of it falls on padding, which the box leaves out.")
+    with wants:
+        channel.panel(ctx, label, int(ch), box)
 
 
 def _default(key: str, value: int, lo: int, hi: int) -> None:

@@ -1,0 +1,120 @@
+"""Inside page: what a channel wants, drawn next to that channel's map and its receptive field.
+
+Made in the session's own script run (not queued behind training), with a progress bar; one at a
+time per session; counted against the classroom budget (its input gradients are checked and held
+in the server-wide ledger while it runs); kept in a server-wide cache bounded in bytes, keyed by
+(model, layer, channel, size, settings). A rerun (another click) stops a run at its next step.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from alexnet_core.arch import budget
+from alexnet_core.figures import inside as P
+from alexnet_core.guard import limits
+from alexnet_core.guard.memory import ByteCache
+from alexnet_core.inside import activations as A
+from alexnet_core.inside import channel_vis as V
+from alexnet_core.inside import images
+from alexnet_core.weights.source import Kind
+from ui.inside import cache
+
+LOCK_KEY = "_inside_vis_lock"
+
+
+@dataclass(frozen=True)
+class Picture:
+    result: V.Result
+    shown: np.ndarray  # uint8 RGB, as the weights' normalisation un-does it
+    uri: str  # shown as a PNG data URI, encoded once
+
+
+@st.cache_resource(show_spinner=False)
+def pictures() -> ByteCache:
+    """One per server, shared by every session; bounded in bytes (guard.limits)."""
+    return ByteCache(limits.CHANNEL_VIS_CACHE_BYTES)
+
+
+def _settings() -> V.Settings:
+    d = V.Settings()
+    with st.popover("Settings", icon=":material/tune:"):
+        steps = st.number_input("Steps", *V.LIMITS["steps"], d.steps, step=32, key="inside_vis_steps")
+        jitter = st.number_input("Jitter (px)", *V.LIMITS["jitter"], d.jitter, key="inside_vis_jitter",
+                                 help="The image is shifted by up to this much at random each step.")
+        blur = st.number_input("Blur every (steps, 0: never)", *V.LIMITS["blur_every"], d.blur_every,
+                               key="inside_vis_blur")
+        seed = st.number_input("Seed", *V.LIMITS["seed"], d.seed, key="inside_vis_seed")
+    return V.Settings(steps=int(steps), jitter=int(jitter), blur_every=int(blur), seed=int(seed))
+
+
+def _session_lock() -> threading.Lock:
+    if not isinstance(st.session_state.get(LOCK_KEY), type(threading.Lock())):
+        st.session_state[LOCK_KEY] = threading.Lock()
+    return st.session_state[LOCK_KEY]
+
+
+def _make(ctx, label: str, channel: int, settings: V.Settings) -> Picture | None:  # noqa: ANN001
+    """The picture from the cache, or made now with a progress bar; None after one clear message."""
+    loaded = cache.model(ctx.spec, ctx.source)  # a hit: the page loaded these weights already
+    mean, std = cache.normalisation(loaded) or images.normalisation(ctx.spec.in_channels)
+    key = ("vis", ctx.spec.to_json(indent=None), ctx.source.key, ctx.size, mean, std, label, channel, settings.key())
+    store = pictures()
+    if key in store:
+        return store.get(key, lambda: None)
+    lock = _session_lock()
+    if not lock.acquire(blocking=False):
+        st.warning("A picture is already being made for this session; wait for it to finish "
+                   "(one at a time per person).", icon=":material/hourglass_top:")
+        return None
+    bar = st.progress(0.0, text="Starting the gradient ascent…")
+    try:
+        estimate = cache._work(ctx.spec, ctx.size, budget.Work.GRADIENT)  # input gradients: refused here
+
+        def progress(step: int, steps: int, value: float) -> None:
+            if step % max(1, steps // 50) == 0 or step == steps:  # ~50 updates; each one lets a click stop it
+                bar.progress(step / steps, text=f"Gradient ascent: step {step} of {steps}, channel mean {value:.3g}")
+
+        def make() -> Picture:
+            r = V.visualise(ctx.model, label, channel, ctx.size, settings, progress)
+            shown = V.shown(r.image, mean, std)
+            return Picture(r, shown, P.png_uri(shown))
+
+        return store.get(key, make, estimate)
+    except (V.VisError, budget.BudgetError) as err:
+        st.error(str(err), icon=":material/error:")
+        return None
+    finally:
+        lock.release()
+        bar.empty()
+
+
+def panel(ctx, label: str, channel: int, box: A.Box) -> None:  # noqa: ANN001 (views.Ctx: no import cycle)
+    """A toggle; when on, the picture that maximises this channel's mean, with the unit's box on it."""
+    on = st.toggle("What this channel wants", key="inside_vis",
+                   help="Gradient ascent on the input: the picture that raises this channel's mean the most.")
+    settings = _settings()
+    if not on:
+        st.caption(f"Turn on to make, by {settings.steps} steps of gradient ascent on the input, a picture that "
+                   "maximises this channel's mean activation (a few seconds on a CPU; stored for everyone).")
+        return
+    pic = _make(ctx, label, channel, settings)
+    if pic is None:
+        return
+    r = pic.result
+    title = f"what {label} channel {channel} wants"
+    st.plotly_chart(P.rf_figure(pic.shown, box, title, pic.uri), key="inside_vis_picture",
+                    config={"displayModeBar": False})
+    here = A.channel_means(ctx.cap.outputs[label])[channel].item()
+    times = f" ({r.final / here:.1f}× this image's {here:.3g})" if here > 0 else f" (this image: {here:.3g})"
+    blur = f"a blur every {settings.blur_every} steps" if settings.blur_every else "no blur"
+    st.caption(f"Mean activation {r.final:.3g}{times}, after {settings.steps} steps of gradient ascent with "
+               f"jitter {settings.jitter} px and {blur}; every normalised pixel within ±{V.PIXEL_BOUND:g}. "
+               "The box is the same unit's receptive field.")
+    if ctx.source.kind == Kind.RANDOM:
+        st.caption("Random weights want fine noise: their filters are noise too. With torchvision's ImageNet "
+                   "weights or a trained checkpoint, early layers want edges and colours, later ones textures.")
