@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from alexnet_core.arch import table_format as tf
 from alexnet_core.arch.table import Summary
-from alexnet_core.format import fmt_shape
 
 
 def layer_table(summary: Summary) -> pd.DataFrame:
@@ -13,9 +13,9 @@ def layer_table(summary: Summary) -> pd.DataFrame:
         {
             "layer": r.name,
             "type": r.type,
-            "kernel/stride/pad": f"{r.kernel}/{r.stride}/{r.padding}" if r.kernel is not None else "",
-            "groups": str(r.groups) if r.groups is not None else "",
-            "output": fmt_shape(r.output_shape[1:]),
+            "kernel/stride/pad": tf.ksp(r),
+            "groups": tf.groups(r),
+            "output": tf.output(r),
             "params": r.params,
             "mult-adds": r.mult_adds,
             "receptive field": r.receptive_field,
