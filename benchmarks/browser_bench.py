@@ -41,6 +41,21 @@ ARM = """([selector]) => {
 }"""
 
 
+# Timestamps of the rerun's websocket traffic, in the page's clock: the BackMsg the change sends and each
+# ForwardMsg that arrives. Send -> last message (script finished) is the rerun as the websocket sees it.
+WIRE = """(() => {
+    const Orig = window.WebSocket; window.__in = []; window.__sent = undefined;
+    window.WebSocket = function (...a) {
+        const ws = new Orig(...a);
+        ws.addEventListener('message', () => window.__in.push(performance.now()));
+        const send = ws.send.bind(ws);
+        ws.send = d => { if (window.__sent === undefined) window.__sent = performance.now(); return send(d); };
+        return ws;
+    };
+    window.WebSocket.prototype = Orig.prototype; Object.assign(window.WebSocket, Orig);
+})();"""
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -89,23 +104,27 @@ CASES = {
 }
 
 
-def measure(url: str, case: Case, changes: int) -> list[float]:
-    out = []
+def measure(url: str, case: Case, changes: int) -> tuple[list[float], list[float]]:
+    """(key press -> on screen, websocket send -> last message of the rerun) per change, in ms."""
+    screen, wire = [], []
     with harness.browser_page(1400, 1000) as page:
+        page.add_init_script(WIRE)
         page.goto(url + case.path)
         page.wait_for_selector(case.ready)
         harness.wait_idle(page)
         for i in range(changes + 1):  # the first change warms the path; it is not counted
             case.prepare(page, i)
+            page.evaluate("() => { window.__in = []; window.__sent = undefined; }")
             page.evaluate(ARM, [case.watch])
             case.key(page, i)
             page.wait_for_function("() => window.__t1 !== undefined", timeout=60_000)
-            dt = page.evaluate("() => window.__t1 - window.__t0")
             harness.wait_idle(page)
+            t0, t1, sent, arrived = page.evaluate("() => [window.__t0, window.__t1, window.__sent, window.__in]")
             if i:
-                out.append(dt)
+                screen.append(t1 - t0)
+                wire.append(max(arrived) - sent)
             assert page.locator("[data-testid='stException']").count() == 0, f"{case.name}: exception on page"
-    return out
+    return screen, wire
 
 
 def line(label: str, xs: list[float]) -> str:
@@ -133,8 +152,9 @@ def main() -> None:
         for name in names:
             for tree, root in trees.items():
                 with harness.streamlit_server(cwd=root, extra_args=args.server_arg) as url:
-                    results[(name, tree)] = measure(url, CASES[name], args.changes)
-                print(line(f"{CASES[name].name} [{tree}]", results[(name, tree)]), flush=True)
+                    results[(name, tree)], wire = measure(url, CASES[name], args.changes)
+                print(line(f"{CASES[name].name} [{tree}]\n  key press -> on screen", results[(name, tree)]))
+                print(line("  websocket: change sent -> the rerun's last message", wire), flush=True)
             if args.ref:
                 new, old = (statistics.median(results[(name, t)]) for t in ("new", "old"))
                 print(f"  ratio new/old of medians: {new / old:.2f}", flush=True)
