@@ -43,5 +43,4 @@ ctx = views.Ctx(spec, loaded.source, image_key, size, loaded.model, loaded.class
 with st.expander("Preprocessing: before and after"):
     views.preprocessing(ctx, image)
 
-view = st.radio("View", list(views.VIEWS), horizontal=True, key="inside_view", label_visibility="collapsed")
-views.VIEWS[view](ctx)
+views.shown(ctx)

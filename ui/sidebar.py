@@ -1,10 +1,16 @@
-"""The shared sidebar: variant, input size, input channels, classes, and whether the spec is edited."""
+"""The shared sidebar: variant, input size, input channels, classes, and whether the spec is edited.
+
+The two lines that follow the spec (the "✎ Edited" label and the valid-range caption) sit in
+st.empty slots, so a page's fragment, whose reruns leave the sidebar alone, can redraw them
+(``after_fragment``) without a whole-page rerun.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from alexnet_core.arch.shapes import describe_range, valid_range
 from alexnet_core.spec import presets
@@ -12,6 +18,8 @@ from alexnet_core.spec.parse import LIMITS
 from alexnet_core.spec.types import ArchSpec
 from ui import nav, runtime, state
 from ui.state import KEYS
+
+SLOTS = "_sidebar_slots"
 
 
 def render() -> None:
@@ -27,8 +35,7 @@ def render() -> None:
             args=("variant",),
         )
         v = presets.get(state.config().variant)
-        if state.is_edited():
-            st.markdown(f"**{state.spec_label()}**: changed in the Layer Lab")
+        edited = st.empty()
         st.caption(v.note)
         problem = st.session_state.pop("url_problem", None)
         if problem:
@@ -40,8 +47,39 @@ def render() -> None:
         c1.number_input("In-channels", *LIMITS["in_channels"], step=1, key=KEYS["in_ch"], on_change=state.sync, args=("in_ch",))
         c2.number_input("Classes", *LIMITS["num_classes"], step=1, key=KEYS["classes"],
                          on_change=state.sync, args=("classes",))
-        st.caption(f"This spec {_range_text(state.current_spec())}.")
+        st.session_state[SLOTS] = (edited, st.empty())
+    draw_status()
     state.mirror_to_url()
+
+
+def draw_status() -> None:
+    """The sidebar's lines that depend on the spec, drawn into their slots."""
+    slots = st.session_state.get(SLOTS)
+    if slots is None:
+        return
+    edited, valid = slots
+    if state.is_edited():
+        edited.markdown(f"**{state.spec_label()}**: changed in the Layer Lab")
+    else:
+        edited.empty()
+    valid.caption(f"This spec {_range_text(state.current_spec())}.")
+
+
+def after_fragment() -> None:
+    """Call at the end of a page fragment that can change the spec: a fragment rerun redraws the sidebar's
+    spec lines and the URL; a change the sidebar's widgets must show (a fix's input size, an uploaded
+    spec's channels) reruns the whole page instead."""
+    rerun = in_fragment_rerun()
+    if rerun and state.widgets_stale():
+        st.rerun(scope="app")
+    draw_status()  # on a whole-page run too: Streamlit lets a fragment refill only the slots it filled then
+    if rerun:
+        state.mirror_to_url()
+
+
+def in_fragment_rerun() -> bool:
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
 
 
 @lru_cache(maxsize=256)

@@ -84,6 +84,12 @@ def seed_widgets() -> None:
         st.session_state[key] = st.session_state["cfg"][name]
 
 
+def widgets_stale() -> bool:
+    """Whether a sidebar widget shows another value than ``cfg`` (set since the sidebar was drawn)."""
+    ss = st.session_state
+    return any(key in ss and ss[key] != ss["cfg"][name] for name, key in KEYS.items())
+
+
 def sync(name: str) -> None:
     """on_change: copy one widget's value into the persistent configuration."""
     cfg = st.session_state["cfg"]

@@ -33,13 +33,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90.0) -> Iterator[str]:
+def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90.0, cwd: Path = ROOT,
+                     extra_args: list[str] | None = None) -> Iterator[str]:
+    """``cwd``: the tree whose app.py runs (benchmarks point it at an older commit's worktree)."""
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *(extra_args or [])]
     log = open(os.devnull, "wb")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=log,
+    proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=log, stderr=log,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -71,3 +71,40 @@ def test_slider_changes_table_and_url_and_the_url_reopens_the_network():
         wait_cell(page, "paper2012")
         harness.screenshot(page, "compare_default")
         assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_a_fragment_rerun_keeps_the_sidebar_and_the_url_in_step():
+    """The Lab reruns as a fragment; the sidebar's "✎ Edited" line, its valid-range caption and the URL are
+    drawn outside it and must still follow the spec (and drop back on Reset)."""
+    from dataclasses import replace
+
+    from alexnet_core.arch.shapes import describe_range, valid_range
+    from alexnet_core.spec import presets
+
+    base = presets.get("torchvision").spec
+    edited = replace(base, convs=(replace(base.convs[0], stride=3),) + base.convs[1:])
+    with harness.streamlit_server() as url, harness.browser_page() as page:
+        page.goto(f"{url}/layer_lab?variant=torchvision&size=224")
+        page.wait_for_selector("[data-testid='stDataFrame']")
+        harness.wait_idle(page)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        assert f"This spec {describe_range(valid_range(base))}." in sidebar.inner_text()
+        assert "Edited" not in sidebar.inner_text()
+
+        stride = page.locator("[data-testid='stSlider']").filter(has_text="stride").first
+        stride.locator("input[type='range']").focus()
+        page.keyboard.press("ArrowLeft")  # 4 -> 3
+        page.wait_for_function("() => window.location.search.includes('spec=v1.')")
+        harness.wait_idle(page)
+        want = f"This spec {describe_range(valid_range(edited))}."
+        page.wait_for_function("t => document.querySelector(\"[data-testid='stSidebar']\").innerText.includes(t)",
+                               arg=want)
+        assert "✎ Edited (from torchvision)" in sidebar.inner_text()
+        assert page.locator("[data-testid='stException']").count() == 0
+
+        page.get_by_role("button", name="Reset to the preset").click()
+        page.wait_for_function("() => !window.location.search.includes('spec=')")
+        harness.wait_idle(page)
+        page.wait_for_function("() => !document.querySelector(\"[data-testid='stSidebar']\").innerText"
+                               ".includes('Edited')")
+        assert f"This spec {describe_range(valid_range(base))}." in sidebar.inner_text()

@@ -209,6 +209,14 @@ def preprocessing(ctx: Ctx, original: np.ndarray) -> None:
     c[2].markdown("\n".join(f"{n + 1}. {s}" for n, s in enumerate(ctx.prep.steps)))
 
 
+@st.fragment
+def shown(ctx: Ctx) -> None:
+    """The chosen view, as a fragment: a layer, channel or view switch reruns this, not the pickers, the
+    capture and the sidebar. On its reruns Streamlit passes the ``ctx`` of the last whole-page run."""
+    view = st.radio("View", list(VIEWS), horizontal=True, key="inside_view", label_visibility="collapsed")
+    VIEWS[view](ctx)
+
+
 VIEWS = {
     "Feature maps": feature_maps,
     "Statistics": statistics,

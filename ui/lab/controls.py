@@ -151,7 +151,7 @@ def _label(text: str, changed: bool) -> str:
     return f":orange[**{text} ✎**]" if changed else text
 
 
-def _conv_controls(i: int, conv: ConvBlock, base: ConvBlock | None, can_remove: bool) -> None:
+def _conv_controls(i: int, conv: ConvBlock, base: ConvBlock | None) -> None:
     def lab(f: str) -> str:
         text, get = CONV_FIELDS[f]
         return _label(text, base is None or get(base) != get(conv))
@@ -159,23 +159,21 @@ def _conv_controls(i: int, conv: ConvBlock, base: ConvBlock | None, can_remove: 
     def cb(f: str) -> dict[str, Any]:
         return {"key": key(i, f), "on_change": _on_conv, "args": (i, f)}
 
+    # Three columns filled top to bottom rather than a row of columns per line: 4 layout blocks instead of
+    # 16, and each block is a message a rerun sends and the browser applies. Rows still line up, since
+    # each line holds widgets of one height.
     c = st.columns(3)
     c[0].slider(lab("k"), *LIMITS["kernel"], **cb("k"))
     c[1].slider(lab("s"), *LIMITS["stride"], **cb("s"))
     c[2].slider(lab("p"), *LIMITS["padding"], **cb("p"))
-    c = st.columns(3)
     c[0].number_input(lab("out"), *LIMITS["out_channels"], step=1, **cb("out"))
     c[1].number_input(lab("g"), *LIMITS["groups"], step=1, **cb("g"))
     c[2].selectbox(lab("act"), ACTS, **cb("act"))
-    c = st.columns(3)
     c[0].checkbox(lab("lrn"), **cb("lrn"))
     c[1].checkbox(lab("bn"), **cb("bn"))
     c[2].checkbox(lab("pool"), **cb("pool"))
-    c = st.columns([2, 2, 1], vertical_alignment="bottom")
     c[0].number_input(lab("pk"), *LIMITS["kernel"], step=1, disabled=conv.pool is None, **cb("pk"))
     c[1].number_input(lab("ps"), *LIMITS["stride"], step=1, disabled=conv.pool is None, **cb("ps"))
-    c[2].button("", icon=":material/delete:", key=f"lab_rm_{i}", on_click=_remove_block, args=(i,),
-                disabled=not can_remove, help=f"remove conv{i + 1}")
 
 
 def block_options(spec: ArchSpec) -> list[str]:
@@ -212,9 +210,12 @@ def render_controls(spec: ArchSpec, preset: ArchSpec) -> None:
     for f, (_, get) in CONV_FIELDS.items():
         ss[key(i, f)] = get(conv)
     base = preset.convs[i] if i < len(preset.convs) else None
-    _conv_controls(i, conv, base, len(spec.convs) > LIMITS["convs"][0])
-    st.button("Add a conv block after the last", icon=":material/add:", key="lab_add", on_click=_add_block,
-              disabled=len(spec.convs) >= LIMITS["convs"][1])
+    _conv_controls(i, conv, base)
+    row = st.container(horizontal=True)
+    row.button(f"Remove conv{i + 1}", icon=":material/delete:", key=f"lab_rm_{i}", on_click=_remove_block,
+               args=(i,), disabled=len(spec.convs) <= LIMITS["convs"][0])
+    row.button("Add a conv block after the last", icon=":material/add:", key="lab_add", on_click=_add_block,
+               disabled=len(spec.convs) >= LIMITS["convs"][1])
 
 
 def _on_block() -> None:

@@ -15,10 +15,54 @@ from alexnet_core.figures import lab
 from alexnet_core.format import fmt_bytes, fmt_short
 from alexnet_core.spec.parse import spec_from_json
 from alexnet_core.spec.types import ArchSpec, SpecError
-from ui import state, tables
+from ui import sidebar, state, tables
+from ui.lab import controls
 
 MAX_UPLOAD = 64_000  # bytes: a spec is ~2 kB of JSON
 UPLOAD_MSG = "lab_upload_msg"
+
+
+@st.fragment
+def page() -> None:
+    """The whole Lab below its title, as one fragment: a control's change reruns this, not the sidebar
+    or the navigation; ``sidebar.after_fragment`` keeps the sidebar's spec lines and the URL in step."""
+    cfg = state.config()
+    spec, preset = state.current_spec(), state.preset_spec()
+    st.caption(f"**{state.spec_label()}** at {spec.in_channels}×{cfg.size}×{cfg.size}. Change any layer; every "
+               f"shape is recomputed. Input size, channels and classes are in the sidebar. {budget.STATEMENT}")
+    left, right = st.columns([5, 7], gap="medium")
+    with left:
+        controls.reset_button()
+        msg = st.session_state.get(controls.MSG)
+        if msg:
+            st.warning(msg, icon=":material/block:")
+        controls.render_controls(spec, preset)
+        with st.expander("Spec file (download / upload)"):
+            spec_files(spec)
+    with right:
+        results(spec, preset, cfg.size)
+    sidebar.after_fragment()
+
+
+def results(spec: ArchSpec, preset: ArchSpec, size: int) -> None:
+    # Stateful tabs: only the open one is computed, so a slider rerun pays for one view.
+    network, arith = st.tabs(["Network", "Convolution arithmetic"], key="lab_tab", on_change="rerun")
+    if network.open:
+        with network:
+            try:
+                result = summary_or_problem(spec, size)
+            except ShapeError as err:
+                show_collapse(spec, size, err)
+            else:
+                if isinstance(result, str):
+                    st.error(result, icon=":material/block:")
+                else:
+                    metrics(result)
+                    st.plotly_chart(flow_figure(spec, size), key="lab_flow")
+                    table(result, preset, size)
+    if arith.open:
+        with arith:
+            arithmetic(spec, size)
 
 
 @lru_cache(maxsize=512)

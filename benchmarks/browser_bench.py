@@ -1,0 +1,147 @@
+"""Key press -> the changed value on screen, in Chromium, for the changes issue 10 names.
+
+Run: python -m benchmarks.browser_bench [--changes 12] [--ref COMMIT] [--only lab,arch,inside]
+                                        [--server-arg --runner.postScriptGC=true]
+
+Each case opens a deep link on a fresh server, focuses one control, and presses a key. The page
+records the time of the keydown (a capture listener on window) and the first animation frame in
+which the watched text differs from its value before the press; the figure is their difference,
+in the page's own clock. The script's own time under AppTest is in lab_bench/arch_bench/inside_bench.
+
+--ref runs the same cases on an older commit (a temporary git worktree) in the same sitting,
+alternating old and new per case, so the ratio new/old is measured under the same load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.e2e import harness
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Watch the text of `selector`'s elements from the keydown on; resolve with the first animation frame
+# in which it differs from before.
+ARM = """([selector]) => {
+    const read = () => [...document.querySelectorAll(selector)].map(e => e.textContent).join('|');
+    window.__before = read(); window.__t0 = undefined; window.__t1 = undefined;
+    window.addEventListener('keydown', () => { if (window.__t0 === undefined) window.__t0 = performance.now(); },
+                            {capture: true, once: true});
+    const tick = () => {
+        if (window.__t0 !== undefined && read() !== window.__before) { window.__t1 = performance.now(); return; }
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+}"""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    path: str  # deep link
+    watch: str  # CSS selector whose text changes
+    ready: str  # selector that must exist before the first change
+    prepare: Callable[[object, int], None]  # (page, i): focus the control (and type into it)
+    key: Callable[[object, int], None]  # (page, i): the timed key press
+
+
+def _lab_focus(page, i: int) -> None:
+    page.locator("[data-testid='stSlider']").filter(has_text="stride").first.locator("input[type='range']").focus()
+
+
+def _lab_key(page, i: int) -> None:
+    # 4 -> 3 -> 2 -> 3 -> 4 -> 5 -> 4 ...: new specs on the first pass, cached ones after
+    page.keyboard.press("ArrowLeft" if (i // 2) % 2 == 0 else "ArrowRight")
+
+
+def _arch_type(page, i: int) -> None:
+    box = page.locator("[data-testid='stSidebar'] [data-testid='stNumberInput']").filter(
+        has_text="Input size").locator("input")
+    box.click()
+    box.press("ControlOrMeta+a")
+    # conv1's output grows by one per 4 px, so every figure changes; new sizes for the first 30 changes
+    box.type(str(228 + 4 * (i % 30)))
+
+
+def _enter(page, i: int) -> None:
+    page.keyboard.press("Enter")
+
+
+def _inside_open(page, i: int) -> None:
+    page.locator("[data-testid='stSelectbox']").filter(has_text="Layer").first.locator("input").click()
+    page.keyboard.press("ArrowDown" if i % 20 < 10 else "ArrowUp")  # down 10 layers, back up, ...
+
+
+CASES = {
+    "lab": Case("Layer Lab: conv1 stride slider, arrow key", "/layer_lab?variant=torchvision&size=224",
+                "[data-testid='stMetric']", "[data-testid='stDataFrame']", _lab_focus, _lab_key),
+    "arch": Case("Architecture: sidebar input size, typed + Enter", "/architecture?variant=torchvision&size=224",
+                 "[data-testid='stMetricValue']", "[data-testid='stDataFrame']", _arch_type, _enter),
+    "inside": Case("Inside: feature-map layer, Enter on the next option, to the last figure (receptive field)",
+                   "/inside?variant=torchvision&size=224",
+                   "[data-testid='stPlotlyChart'] .gtitle", "[data-testid='stPlotlyChart']", _inside_open, _enter),
+}
+
+
+def measure(url: str, case: Case, changes: int) -> list[float]:
+    out = []
+    with harness.browser_page(1400, 1000) as page:
+        page.goto(url + case.path)
+        page.wait_for_selector(case.ready)
+        harness.wait_idle(page)
+        for i in range(changes + 1):  # the first change warms the path; it is not counted
+            case.prepare(page, i)
+            page.evaluate(ARM, [case.watch])
+            case.key(page, i)
+            page.wait_for_function("() => window.__t1 !== undefined", timeout=60_000)
+            dt = page.evaluate("() => window.__t1 - window.__t0")
+            harness.wait_idle(page)
+            if i:
+                out.append(dt)
+            assert page.locator("[data-testid='stException']").count() == 0, f"{case.name}: exception on page"
+    return out
+
+
+def line(label: str, xs: list[float]) -> str:
+    return (f"{label}: median {statistics.median(xs):.0f} ms (min {min(xs):.0f}, max {max(xs):.0f}, "
+            f"n={len(xs)})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--changes", type=int, default=12)
+    ap.add_argument("--ref", help="an older commit to measure in the same sitting")
+    ap.add_argument("--only", default=",".join(CASES))
+    ap.add_argument("--server-arg", action="append", default=[], help="extra `streamlit run` flag")
+    args = ap.parse_args()
+    names = [n for n in args.only.split(",") if n]
+    trees = {"new": ROOT}
+    tmp = None
+    if args.ref:
+        tmp = tempfile.mkdtemp(prefix="bb_ref_")
+        subprocess.run(["git", "worktree", "add", "--detach", tmp, args.ref], cwd=ROOT, check=True,
+                       capture_output=True)
+        trees = {"old": Path(tmp), "new": ROOT}
+    try:
+        results: dict[tuple[str, str], list[float]] = {}
+        for name in names:
+            for tree, root in trees.items():
+                with harness.streamlit_server(cwd=root, extra_args=args.server_arg) as url:
+                    results[(name, tree)] = measure(url, CASES[name], args.changes)
+                print(line(f"{CASES[name].name} [{tree}]", results[(name, tree)]), flush=True)
+            if args.ref:
+                new, old = (statistics.median(results[(name, t)]) for t in ("new", "old"))
+                print(f"  ratio new/old of medians: {new / old:.2f}", flush=True)
+    finally:
+        if tmp:
+            subprocess.run(["git", "worktree", "remove", "--force", tmp], cwd=ROOT, capture_output=True)
+
+
+if __name__ == "__main__":
+    main()
