@@ -3,26 +3,40 @@
 Made in the session's own script run (not queued behind training), with a progress bar; one at a
 time per session; counted against the classroom budget (its input gradients are checked and held
 in the server-wide ledger while it runs); kept in a server-wide cache bounded in bytes, keyed by
-(model, layer, channel, size, settings). A rerun (another click) stops a run at its next step.
+(model, layer, channel, size, settings). A rerun (another click) stops a run at its next progress update, a few steps on.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import streamlit as st
 
 from alexnet_core.arch import budget
+from alexnet_core.arch.build import AlexNet
 from alexnet_core.figures import inside as P
 from alexnet_core.guard import limits
 from alexnet_core.guard.memory import ByteCache
 from alexnet_core.inside import activations as A
 from alexnet_core.inside import channel_vis as V
 from alexnet_core.inside import images
-from alexnet_core.weights.source import Kind
+from alexnet_core.spec.types import ArchSpec
+from alexnet_core.weights.source import Kind, WeightsSource
 from ui.inside import cache
+
+
+class Ctx(Protocol):
+    """What the panel reads of the page's context (views.Ctx; views imports this module, not back)."""
+
+    spec: ArchSpec
+    source: WeightsSource
+    size: int
+    model: AlexNet
+    cap: A.Capture
+
 
 LOCK_KEY = "_inside_vis_lock"
 
@@ -52,20 +66,31 @@ def _settings() -> V.Settings:
     return V.Settings(steps=int(steps), jitter=int(jitter), blur_every=int(blur), seed=int(seed))
 
 
+class _Miss(Exception):
+    """Raised by ``_miss``: errors are never cached, so a lost race costs only a second look."""
+
+
+def _miss() -> Picture:
+    raise _Miss
+
+
 def _session_lock() -> threading.Lock:
     if not isinstance(st.session_state.get(LOCK_KEY), type(threading.Lock())):
         st.session_state[LOCK_KEY] = threading.Lock()
     return st.session_state[LOCK_KEY]
 
 
-def _make(ctx, label: str, channel: int, settings: V.Settings) -> Picture | None:  # noqa: ANN001
+def _make(ctx: Ctx, label: str, channel: int, settings: V.Settings) -> Picture | None:
     """The picture from the cache, or made now with a progress bar; None after one clear message."""
     loaded = cache.model(ctx.spec, ctx.source)  # a hit: the page loaded these weights already
     mean, std = cache.normalisation(loaded) or images.normalisation(ctx.spec.in_channels)
     key = ("vis", ctx.spec.to_json(indent=None), ctx.source.key, ctx.size, mean, std, label, channel, settings.key())
     store = pictures()
     if key in store:
-        return store.get(key, lambda: None)
+        try:
+            return store.get(key, _miss)
+        except _Miss:  # dropped since that look: make it again
+            pass
     lock = _session_lock()
     if not lock.acquire(blocking=False):
         st.warning("A picture is already being made for this session; wait for it to finish "
@@ -73,7 +98,8 @@ def _make(ctx, label: str, channel: int, settings: V.Settings) -> Picture | None
         return None
     bar = st.progress(0.0, text="Starting the gradient ascent…")
     try:
-        estimate = cache._work(ctx.spec, ctx.size, budget.Work.GRADIENT)  # input gradients: refused here
+        # the cost of input gradients, checked by the page's own helper: a refusal is shown and stops here
+        estimate = cache._work(ctx.spec, ctx.size, budget.Work.GRADIENT)
 
         def progress(step: int, steps: int, value: float) -> None:
             if step % max(1, steps // 50) == 0 or step == steps:  # ~50 updates; each one lets a click stop it
@@ -93,7 +119,7 @@ def _make(ctx, label: str, channel: int, settings: V.Settings) -> Picture | None
         bar.empty()
 
 
-def panel(ctx, label: str, channel: int, box: A.Box) -> None:  # noqa: ANN001 (views.Ctx: no import cycle)
+def panel(ctx: Ctx, label: str, channel: int, box: A.Box) -> None:
     """A toggle; when on, the picture that maximises this channel's mean, with the unit's box on it."""
     on = st.toggle("What this channel wants", key="inside_vis",
                    help="Gradient ascent on the input: the picture that raises this channel's mean the most.")
