@@ -1,4 +1,4 @@
-"""``train`` (foreground, same store as the app) and ``runs`` (list, export CSV)."""
+"""``train`` (foreground, same store as the app) and ``runs`` (list, export CSV or snapshot PNGs)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from alexnet_core.cli.common import parse_seed, read_spec_file
+from alexnet_core.cli.snapshots import export_snapshots
 from alexnet_core.spec import presets as variants
 from alexnet_core.spec.types import ArchSpec
 from alexnet_core.training import data as D
@@ -51,10 +52,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", choices=BACKENDS,
                    help="local: train in this process (default); ray: as a Ray task (RAY_ADDRESS, else a local Ray)")
     p.add_argument("--json", action="store_true", help="one JSON object per epoch, then the result")
+
+    p.add_argument("--snapshot-layer", help="the layer whose maps each epoch's snapshot keeps (default conv1; '' for none)")
     p.set_defaults(handler=cmd_train)
 
-    p = sub.add_parser("runs", help="list training runs, or export their metrics as CSV")
+    p = sub.add_parser("runs", help="list training runs, or export their metrics as CSV or snapshots as PNGs")
     p.add_argument("--csv", nargs="+", type=int, metavar="RUN", help="print these runs' metrics as CSV")
+    p.add_argument("--snapshots", type=int, metavar="RUN", help="write RUN's per-epoch snapshots as PNGs into --out")
+    p.add_argument("--out", type=Path, metavar="DIR", help="the folder for --snapshots")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_runs)
 
@@ -62,7 +67,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 _FLAGS = {"dataset": "dataset", "epochs": "epochs", "batch_size": "batch_size", "lr": "lr",
           "optimizer": "optimizer", "schedule": "schedule", "weight_decay": "weight_decay",
           "input_size": "input_size", "width": "width", "train_limit": "train_limit", "device": "device",
-          "seed": "seed"}
+          "seed": "seed", "snapshot_layer": "snapshot_layer"}
 
 
 def _config(args: argparse.Namespace) -> tuple[ArchSpec, TrainConfig, str]:
@@ -173,6 +178,10 @@ def _train(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     store = Store()
+    if args.snapshots is not None:
+        written = export_snapshots(store, args.snapshots, args.out)
+        print(f"{len(written)} PNG(s) in {args.out}: {written[0].name} ... {written[-1].name}")
+        return 0
     if args.csv:
         for rid in args.csv:
             store.get(rid)  # KeyError -> one-line error

@@ -1,15 +1,23 @@
-"""Training figures: live curves of one run, several runs compared, an augmentation preview.
+"""Training figures: live curves of one run, several runs compared, an augmentation preview,
+and a run's per-epoch snapshots (filters and feature maps, as the Inside page draws them).
 
-Pure functions (data in, go.Figure out), so tests read the traces directly.
+Pure functions (data in, go.Figure or image out), so tests read the traces directly.
 """
 
 from __future__ import annotations
 
+import functools
+import io
+
+import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 import torch
+from PIL import Image, ImageDraw
 
-from alexnet_core.figures import style
+from alexnet_core.figures import inside, style
 from alexnet_core.figures.style import figure, margins
+from alexnet_core.training.snapshots import Snapshot
 
 Points = list[tuple[int, float, float]]  # (step, value, wall_time), as Store.metrics returns
 
@@ -23,8 +31,9 @@ def best_epoch(metrics: dict[str, Points], key: str = "epoch/test_acc") -> tuple
     return step, value
 
 
-def run_curves(metrics: dict[str, Points], steps_per_epoch: int | None) -> go.Figure:
-    """Loss (left) and accuracy (right) against epochs: per-step train points and per-epoch train/test."""
+def run_curves(metrics: dict[str, Points], steps_per_epoch: int | None, mark_epoch: int | None = None) -> go.Figure:
+    """Loss (left) and accuracy (right) against epochs: per-step train points and per-epoch train/test;
+    ``mark_epoch`` draws a line at that epoch on both panels (the snapshot shown beside them)."""
     spe = max(1, steps_per_epoch or 1)
     data: list[go.Scatter] = []
     for panel, (xa, ya) in (("loss", ("x", "y")), ("acc", ("x2", "y2"))):
@@ -40,7 +49,57 @@ def run_curves(metrics: dict[str, Points], steps_per_epoch: int | None) -> go.Fi
                                        name=f"{split} {panel}", line=dict(color=colour), xaxis=xa, yaxis=ya))
     panels = style.two_panels("", "", xaxis=dict(title="epoch"), xaxis2=dict(title="epoch"),
                               yaxis=dict(title="loss"), yaxis2=dict(title="accuracy", range=[0, 1]))
-    return figure(data, dict(height=340, margin=margins(), legend=dict(orientation="h", y=-0.18), **panels))
+    shapes = [] if mark_epoch is None else epoch_marks(mark_epoch)
+    return figure(data, dict(height=340, margin=margins(), legend=dict(orientation="h", y=-0.18), shapes=shapes,
+                             **panels))
+
+
+def epoch_marks(epoch: int) -> list[dict]:
+    """A vertical line at ``epoch`` across each of the two panels."""
+    return [dict(type="line", x0=epoch, x1=epoch, xref=xa, y0=0, y1=1, yref=f"{ya} domain",
+                 line=dict(color=style.HIGHLIGHT, width=2, dash="dot")) for xa, ya in (("x", "y"), ("x2", "y2"))]
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+def snapshot_filters(snap: Snapshot, cols: int = 16, scale: int = 4) -> np.ndarray:
+    """The snapshot's conv1 filters as the Inside page shows them (uint8 RGB mosaic)."""
+    return inside.filter_tiles(snap.filters.astype(np.float32), cols=cols, scale=scale)
+
+
+def snapshot_maps(snap: Snapshot, cols: int = 8) -> go.Figure:
+    """The probe's top maps at the snapshot's layer, as the Inside grid draws them (each map its own scale)."""
+    return inside.feature_grid_figure(snap.maps.astype(np.float32), snap.channels, shared_scale=False, cols=cols)
+
+
+@functools.cache
+def _heat_lut() -> np.ndarray:
+    """The house heatmap colours as a 256-entry RGB table."""
+    rgb = plotly.colors.sample_colorscale(style.HEATMAP, list(np.linspace(0, 1, 256)))
+    return np.array([plotly.colors.unlabel_rgb(c) for c in rgb], dtype=np.uint8)
+
+
+def maps_image(snap: Snapshot, cols: int = 8, scale: int = 3) -> np.ndarray:
+    """The maps as one uint8 RGB mosaic in the heatmap's colours (white between maps), for a PNG."""
+    z = style.mosaic(inside.per_map_scaled(snap.maps.astype(np.float32)), max(1, min(cols, len(snap.maps))))
+    img = _heat_lut()[style.to_uint8(np.nan_to_num(z, nan=0.0))]
+    img[np.isnan(z)] = 255
+    return img.repeat(scale, 0).repeat(scale, 1)
+
+
+def snapshot_png(snap: Snapshot, title: str) -> bytes:
+    """One epoch as a PNG: a title line, conv1's filters on the left, the probe's maps on the right."""
+    filters, maps = snapshot_filters(snap), maps_image(snap)
+    top, gap = 24, 16
+    h = top + max(filters.shape[0], maps.shape[0]) + gap // 2
+    canvas = Image.new("RGB", (gap + filters.shape[1] + gap + maps.shape[1] + gap, h), "white")
+    canvas.paste(Image.fromarray(filters), (gap, top))
+    canvas.paste(Image.fromarray(maps), (gap + filters.shape[1] + gap, top))
+    ImageDraw.Draw(canvas).text((gap, 6), title, fill=(40, 40, 40))
+    buf = io.BytesIO()
+    canvas.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def compare_runs(runs: list[tuple[str, dict[str, Points]]], key: str = "epoch/test_acc") -> go.Figure:

@@ -26,6 +26,10 @@ UPLOAD_IMAGE_MB = 10
 UPLOAD_WEIGHTS_MB = 20  # a width-scaled network; full fp32 AlexNet (~245 MB) comes as a checkpoint
 UPLOAD_SPEC_MB = 1  # a spec JSON is ~1.5 kB; its parser refuses more than 64 kB anyway
 
+# A training snapshot (conv1 + one layer's maps, one epoch) read back from the store: ~0.15 MB for
+# full-width AlexNet; a 256-filter conv1 of the largest kernel a spec allows still fits.
+MAX_SNAPSHOT_BYTES = 16_000_000
+
 # Training queue: runs waiting or running.
 MAX_QUEUED_PER_SESSION = 3
 MAX_QUEUED_TOTAL = 12

@@ -56,6 +56,8 @@ class StoreCallbacks:
         self.tb = _tensorboard_writer(store.run_dir(run.id))
         self._last_cancel_check = 0.0
         self._cancel = False
+        self._started = False  # the first snapshot is the starting state's; later ones wait for their commit
+        self._pending: tuple[int, bytes | None] | None = None
 
     def on_start(self, info: dict[str, Any]) -> None:
         self.spec = spec_from_dict(info["spec"])
@@ -75,6 +77,14 @@ class StoreCallbacks:
             for k, v in metrics.items():
                 self.tb.add_scalar(f"step/train_{k}", v, step)
 
+    def on_snapshot(self, epoch: int, data: bytes | None) -> None:
+        if self._started:
+            self._pending = (epoch, data)
+            return
+        self._started = True
+        if data is not None:
+            self.store.keep_start_snapshot(self.run.id, epoch, data)
+
     def on_epoch(self, epoch: int, metrics: dict[str, float], model: nn.Module,
                  optimizer: torch.optim.Optimizer) -> None:
         assert self.spec is not None
@@ -86,8 +96,10 @@ class StoreCallbacks:
         self.epoch_done(epoch, metrics)
 
     def epoch_done(self, epoch: int, metrics: dict[str, float]) -> None:
-        """The epoch's files are written: its row goes in, in one transaction."""
-        self.store.commit_epoch(self.run.id, epoch, [(f"epoch/{k}", epoch, v) for k, v in metrics.items()])
+        """The epoch's files are written: its row and its snapshot go in, in one transaction."""
+        pending, self._pending = self._pending, None
+        snapshot = pending[1] if pending is not None and pending[0] == epoch else None
+        self.store.commit_epoch(self.run.id, epoch, [(f"epoch/{k}", epoch, v) for k, v in metrics.items()], snapshot)
         if self.tb is not None:
             for k, v in metrics.items():
                 self.tb.add_scalar(f"epoch/{k}", v, epoch)

@@ -22,6 +22,7 @@ from alexnet_core.arch.shapes import ShapeError, check_input
 from alexnet_core.spec.parse import validate
 from alexnet_core.spec.types import ArchSpec, SpecError
 from alexnet_core.training import data as D
+from alexnet_core.training import snapshots as S
 from alexnet_core.training.device import resolve_device
 from alexnet_core.weights.checkpoint import TrainedWith
 
@@ -54,6 +55,7 @@ class TrainConfig:
     test_limit: int | None = None
     download: bool = False
     log_every: int = 10  # steps between logged train loss/accuracy points (each one syncs)
+    snapshot_layer: str = S.DEFAULT_LAYER  # whose maps each epoch's snapshot keeps; "" keeps no snapshots
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,6 +85,8 @@ class TrainConfig:
             raise ValueError(f"width must be between 0.01 and 4, got {self.width}")
         if self.dropout is not None and not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not isinstance(self.snapshot_layer, str) or len(self.snapshot_layer) > 40:
+            raise ValueError(f"snapshot_layer must be a layer's label such as conv1, got {str(self.snapshot_layer)[:40]!r}")
         if spec is not None and (refused := self.budget_problem(spec)):
             raise budget.BudgetError(refused)
         return self
@@ -108,6 +112,9 @@ class Cancelled(RuntimeError):
 class Callbacks(Protocol):
     def on_start(self, info: dict[str, Any]) -> None: ...
     def on_step(self, epoch: int, step: int, metrics: dict[str, float], progress: float) -> None: ...
+    def on_snapshot(self, epoch: int, data: bytes | None) -> None:
+        """The encoded snapshot after ``epoch`` epochs (None: the run keeps none). The first one is the
+        starting state, before any step; each later one comes just before its epoch's on_epoch."""
     def on_epoch(self, epoch: int, metrics: dict[str, float], model: nn.Module,
                  optimizer: torch.optim.Optimizer) -> None: ...
 
@@ -227,9 +234,12 @@ def fit(spec: ArchSpec, cfg: TrainConfig, callbacks: Callbacks, *,
     callbacks.on_start({"device": p.device, "steps_per_epoch": steps_per_epoch, "total_steps": total,
                         "train_size": len(p.train), "test_size": len(p.test), "spec": p.spec.to_dict(),
                         "trained_with": trained_with(p, cfg)})
+    shoot = S.Shooter(p.test, cfg.input_size, mean=p.mean, std=p.std, channels=p.spec.in_channels,
+                      layer=cfg.snapshot_layer)
     last: dict[str, float] = {}
     step = start_epoch * steps_per_epoch
     try:
+        callbacks.on_snapshot(start_epoch, shoot(model, start_epoch))  # epoch 0 (or the resumed one): before a step
         for epoch in range(start_epoch + 1, cfg.epochs + 1):
             model.train()
             run_loss = torch.zeros((), device=p.device)
@@ -267,6 +277,7 @@ def fit(spec: ArchSpec, cfg: TrainConfig, callbacks: Callbacks, *,
                     raise Cancelled("cancelled")
             metrics = {"train_loss": float(run_loss) / seen, "train_acc": float(run_correct) / seen,
                        **evaluate(model, p, cfg), "lr": opt.param_groups[0]["lr"]}
+            callbacks.on_snapshot(epoch, shoot(model, epoch))
             callbacks.on_epoch(epoch, metrics, model, opt)
             last = metrics
     except torch.OutOfMemoryError:
@@ -281,6 +292,7 @@ class PrintCallbacks:
     def __init__(self) -> None:
         self.epochs: list[dict[str, float]] = []
         self.steps: list[dict[str, float]] = []
+        self.snapshots: dict[int, bytes | None] = {}
         self.started = time.monotonic()
 
     def on_start(self, info: dict[str, Any]) -> None:
@@ -288,6 +300,9 @@ class PrintCallbacks:
 
     def on_step(self, epoch: int, step: int, metrics: dict[str, float], progress: float) -> None:
         self.steps.append({"epoch": epoch, "step": step, **metrics})
+
+    def on_snapshot(self, epoch: int, data: bytes | None) -> None:
+        self.snapshots[epoch] = data
 
     def on_epoch(self, epoch: int, metrics: dict[str, float], model: nn.Module,
                  optimizer: torch.optim.Optimizer) -> None:

@@ -139,6 +139,8 @@ def follow(store: Store, run: Run, stream: Any, echo: Any = None) -> str:
                 cb.on_start({**event["info"], **hello})
             elif kind == "step":
                 cb.on_step(event["epoch"], event["step"], event["metrics"], event["progress"])
+            elif kind == "snapshot":  # the start's is kept at once, an epoch's with that epoch's row
+                cb.on_snapshot(event["epoch"], event["data"])
             elif kind == "epoch":  # files first, then the row: as the local worker does
                 _write(store.checkpoint_path(run.id), event["model"])
                 _write(store.resume_path(run.id), event["resume"])

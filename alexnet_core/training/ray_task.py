@@ -1,7 +1,7 @@
 """What runs on a Ray worker: one run as a stream of events, with no access to the app's disk.
 
 The loop runs in a thread of the task; the task's generator yields its events (start, steps, each
-epoch's checkpoint and resume files as bytes, the end) for the app side to write into the store.
+epoch's snapshot, checkpoint and resume files as bytes, the end) for the app side to write into the store.
 ``ray.cancel`` raises KeyboardInterrupt in the generator, which tells the loop to stop and waits.
 """
 
@@ -40,6 +40,9 @@ class StreamCallbacks:
 
     def on_step(self, epoch: int, step: int, metrics: dict[str, float], progress: float) -> None:
         self.events.put({"kind": "step", "epoch": epoch, "step": step, "metrics": metrics, "progress": progress})
+
+    def on_snapshot(self, epoch: int, data: bytes | None) -> None:  # bytes: the app side stores them
+        self.events.put({"kind": "snapshot", "epoch": epoch, "data": data})
 
     def on_epoch(self, epoch: int, metrics: dict[str, float], model: nn.Module,
                  optimizer: torch.optim.Optimizer) -> None:

@@ -52,6 +52,12 @@ CREATE TABLE IF NOT EXISTS metrics (
     value REAL NOT NULL,
     wall_time REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS snapshots (
+    run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (run, epoch)
+);
 CREATE INDEX IF NOT EXISTS metrics_run_key ON metrics(run, key, step);
 CREATE INDEX IF NOT EXISTS runs_status ON runs(status, device);
 """
@@ -176,6 +182,7 @@ class Store:
             db.execute("BEGIN IMMEDIATE")
             if not resume:
                 db.execute("DELETE FROM metrics WHERE run=?", (run_id,))
+                db.execute("DELETE FROM snapshots WHERE run=?", (run_id,))
             db.execute("UPDATE runs SET status='queued', cancel=0, reason=NULL, finished=NULL, pid=NULL, resume=?,"
                        " progress=CASE WHEN ? THEN progress ELSE 0 END,"
                        " epochs_done=CASE WHEN ? THEN epochs_done ELSE 0 END WHERE id=?",
@@ -198,6 +205,7 @@ class Store:
     def delete(self, run_id: int) -> None:
         with self._db() as db:
             db.execute("DELETE FROM metrics WHERE run=?", (run_id,))
+            db.execute("DELETE FROM snapshots WHERE run=?", (run_id,))
             db.execute("DELETE FROM runs WHERE id=?", (run_id,))
 
     # ---------------------------------------------------------------- metrics
@@ -208,21 +216,44 @@ class Store:
             db.executemany("INSERT INTO metrics(run, key, step, value, wall_time) VALUES (?,?,?,?,?)",
                            [(run_id, k, int(s), float(v), now) for k, s, v in rows])
 
-    def commit_epoch(self, run_id: int, epoch: int, rows: Iterable[tuple[str, int, float]]) -> None:
-        """An epoch's metrics and the epochs_done counter in one transaction: a kill keeps both or neither."""
+    def commit_epoch(self, run_id: int, epoch: int, rows: Iterable[tuple[str, int, float]],
+                     snapshot: bytes | None = None) -> None:
+        """An epoch's metrics, its snapshot and the epochs_done counter in one transaction: a kill keeps
+        all or none."""
         now = time.time()
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             db.executemany("INSERT INTO metrics(run, key, step, value, wall_time) VALUES (?,?,?,?,?)",
                            [(run_id, k, int(s), float(v), now) for k, s, v in rows])
+            if snapshot is not None:
+                db.execute("INSERT OR REPLACE INTO snapshots(run, epoch, data) VALUES (?,?,?)", (run_id, epoch, snapshot))
             db.execute("UPDATE runs SET epochs_done=? WHERE id=?", (epoch, run_id))
             db.execute("COMMIT")
 
+    def keep_start_snapshot(self, run_id: int, epoch: int, snapshot: bytes) -> None:
+        """The snapshot of a run's starting state (epoch 0, or the epoch a resume starts after), unless
+        one is kept already: a resumed model is the one that epoch's commit kept."""
+        with self._db() as db:
+            db.execute("INSERT OR IGNORE INTO snapshots(run, epoch, data) VALUES (?,?,?)", (run_id, epoch, snapshot))
+
+    def snapshot_epochs(self, run_id: int) -> list[int]:
+        with self._db() as db:
+            return [r[0] for r in db.execute("SELECT epoch FROM snapshots WHERE run=? ORDER BY epoch", (run_id,))]
+
+    def snapshot(self, run_id: int, epoch: int) -> bytes:
+        """The stored bytes of one epoch's snapshot; KeyError naming it if there is none."""
+        with self._db() as db:
+            row = db.execute("SELECT data FROM snapshots WHERE run=? AND epoch=?", (run_id, epoch)).fetchone()
+        if row is None:
+            raise KeyError(f"run #{run_id} has no snapshot at epoch {epoch}")
+        return bytes(row[0])
+
     def truncate(self, run_id: int, epoch: int, step: int) -> None:
-        """Drop rows after a resume point: epoch metrics past ``epoch``, step metrics past ``step``."""
+        """Drop rows after a resume point: epoch metrics and snapshots past ``epoch``, step metrics past ``step``."""
         with self._db() as db:
             db.execute("DELETE FROM metrics WHERE run=? AND ((key LIKE 'epoch/%' AND step>?) OR "
                        "(key LIKE 'step/%' AND step>?))", (run_id, epoch, step))
+            db.execute("DELETE FROM snapshots WHERE run=? AND epoch>?", (run_id, epoch))
 
     def metrics(self, run_id: int, prefix: str = "") -> dict[str, list[tuple[int, float, float]]]:
         """key -> [(step, value, wall_time)] in step order."""
