@@ -59,7 +59,7 @@ def caption(s: Summary) -> str:
             f"({fmt_bytes(s.param_bytes)} float32), {s.mult_adds:,} mult-adds per image")
 
 
-def _cells(s: Summary) -> list[list[str | int]]:
+def cells(s: Summary) -> list[list[str | int]]:
     rows = [[cell(r) for _, cell, _ in COLUMNS] for r in s.layers]
     total: list[str | int] = ["total"] + [""] * (len(COLUMNS) - 1)
     total[[h for h, _, _ in COLUMNS].index("params")] = s.total_params
@@ -67,19 +67,19 @@ def _cells(s: Summary) -> list[list[str | int]]:
     return rows + [total]
 
 
-def _num(v: str | int) -> str:
+def num(v: str | int) -> str:
     return f"{v:,}" if isinstance(v, int) else v
 
 
 def to_markdown(s: Summary) -> str:
     """A GitHub/pandoc pipe table under its caption; the last row holds the totals."""
     def esc(v: str | int) -> str:
-        return _num(v).replace("|", r"\|")
+        return num(v).replace("|", r"\|")
 
     lines = [f"**{esc(caption(s))}**", "",
              "| " + " | ".join(h for h, _, _ in COLUMNS) + " |",
              "|" + "|".join("---:" if num else ":---" for _, _, num in COLUMNS) + "|"]
-    for row in _cells(s):
+    for row in cells(s):
         lines.append("| " + " | ".join(esc(v) for v in row) + " |")
     return "\n".join(lines) + "\n"
 
@@ -99,11 +99,11 @@ def to_latex(s: Summary) -> str:
     lines = [f"% {tex_escape(caption(s))}", "% needs \\usepackage{booktabs}",
              f"\\begin{{tabular}}{{{align}}}", r"\toprule",
              " & ".join(tex_escape(h) for h, _, _ in COLUMNS) + r" \\", r"\midrule"]
-    cells = _cells(s)
-    for i, row in enumerate(cells):
-        if i == len(cells) - 1:
+    rows = cells(s)
+    for i, row in enumerate(rows):
+        if i == len(rows) - 1:
             lines.append(r"\midrule")
-        lines.append(" & ".join(tex_escape(_num(v)) for v in row) + r" \\")
+        lines.append(" & ".join(tex_escape(num(v)) for v in row) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines) + "\n"
 
@@ -113,7 +113,7 @@ def to_csv(s: Summary) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([h for h, _, _ in COLUMNS])
-    w.writerows(_cells(s))
+    w.writerows(cells(s))
     return buf.getvalue()
 
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from alexnet_core.spec.types import SpecError
 
 # Each module defines add_commands(subparsers); a handler returns an exit code.
-COMMAND_MODULES = ["alexnet_core.cli.info", "alexnet_core.cli.train", "alexnet_core.cli.export", "alexnet_core.cli.code"]
+COMMAND_MODULES = ["alexnet_core.cli.info", "alexnet_core.cli.train", "alexnet_core.cli.export", "alexnet_core.cli.code",
+                   "alexnet_core.cli.card"]
 
 
 class CliError(Exception):
