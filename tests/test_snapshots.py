@@ -147,7 +147,11 @@ def test_the_ray_stream_carries_each_snapshot_before_its_epoch_and_follow_stores
         at = next(i for i, e in enumerate(events) if e["kind"] == "epoch" and e["epoch"] == epoch)
         assert events[at - 1]["kind"] == "snapshot" and events[at - 1]["epoch"] == epoch
     monkeypatch.setattr(ray_backend.ray, "get", lambda event: event)  # the events themselves stand in for refs
-    assert ray_backend.follow(s, run, iter(events)) == "done"
+    try:
+        assert ray_backend.follow(s, run, iter(events)) == "done"
+    finally:  # follow's ray calls may start a local Ray; the Ray tests start their own
+        if ray_backend.ray.is_initialized():
+            ray_backend.ray.shutdown()
     assert s.snapshot_epochs(rid) == [0, 1, 2]
     assert S.decode(s.snapshot(rid, 2)).filters.shape == (8, 3, 11, 11)
 
