@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from alexnet_core.arch.explain import worked
 from alexnet_core.arch.shapes import ShapeError
 from alexnet_core.figures import arch as plots
 from alexnet_core.format import fmt_bytes, fmt_count
 from alexnet_core.spec import presets
 from ui import cache, sidebar, state, tables
+from ui.architecture import formula
 
 cfg = sidebar.page_setup()
 spec = state.current_spec()
@@ -45,12 +45,4 @@ st.plotly_chart(plots.share_figure(summary), key="arch_share")
 st.plotly_chart(plots.params_macs_figure(summary), key="arch_bars")
 
 st.subheader("Output size, worked out")
-windowed = [s for s in cache.shapes(spec, cfg.size) if worked(s) is not None]
-choice = st.selectbox("Layer", [s.label for s in windowed], key="arch_formula_layer")
-shape = next(s for s in windowed if s.label == choice)
-w = worked(shape)
-assert w is not None
-st.latex(r"\text{out} = \left\lfloor\frac{n + 2p - d(k-1) - 1}{s}\right\rfloor + 1")
-st.latex(w.latex)
-st.caption(f"Same thing with the +1 folded in: {w.folded}. Receptive field of one {choice} unit: "
-           f"{shape.rf} px, neighbouring units {shape.jump:g} px apart.")
+formula.worked_out(spec, cfg.size)
