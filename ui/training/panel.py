@@ -25,6 +25,7 @@ from alexnet_core.training.jobs import submit
 from alexnet_core.training.loop import OPTIMIZERS, SCHEDULES, TrainConfig
 from alexnet_core.training.store import ACTIVE, Run, Store
 from ui import state
+from ui.training import snapshots
 
 SESSION = "__session__"  # the spec choice meaning "the session's (possibly edited) spec"
 REFRESH_S = 1.5
@@ -217,7 +218,7 @@ def run_panel(run_id: int, was_active: bool) -> None:
                 help=f"epoch {best[0]}" if best else None)
     last_loss = metrics.get("step/train_loss", [])
     c[2].metric("Last train loss", f"{last_loss[-1][1]:.4f}" if last_loss else "—")
-    st.plotly_chart(plots_train.run_curves(metrics, run.info.get("steps_per_epoch")), key=f"tr_curves_{run_id}")
+    snapshots.curves_and_snapshot(s, run_id, metrics, run.info.get("steps_per_epoch"))
     st.caption(f"{n_points} metric points logged · run #{run.id} · {run.label}",
                help="Stored in SQLite; they survive reloads, new tabs and restarts.")
     if was_active and run.status not in ACTIVE:
