@@ -4,6 +4,7 @@ epoch's commit, carried over the Ray stream, drawn, and exported by the CLI."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import zipfile
 
@@ -211,3 +212,22 @@ def test_a_killed_worker_keeps_a_snapshot_for_exactly_the_epochs_it_kept_and_res
         assert s.snapshot_epochs(rid) == list(range(s.get(rid).epochs_done + 1))
     finally:
         launcher.stop()
+
+
+def test_a_kill_between_the_files_and_the_row_still_leaves_a_snapshot_for_every_kept_epoch():
+    s, rid = _finished_run()
+    with s._db() as db:  # as if killed after epoch 2's files were written, before its row
+        db.execute("DELETE FROM metrics WHERE run=? AND step=2 AND key LIKE 'epoch/%'", (rid,))
+        db.execute("DELETE FROM snapshots WHERE run=? AND epoch=2", (rid,))
+        db.execute("UPDATE runs SET epochs_done=1, config=? WHERE id=?",
+                   (json.dumps({**TINY.to_dict(), "epochs": 3}), rid))
+    s.finish(rid, "interrupted", "killed")
+    s.requeue(rid, resume=True)
+    assert run_job(s, s.claim_next("cpu", os.getpid())) == "done", s.get(rid).reason
+    assert s.snapshot_epochs(rid) == [0, 1, 2, 3]  # epoch 2's came from the resumed model, before its first step
+    assert [S.decode(s.snapshot(rid, e)).epoch for e in (2, 3)] == [2, 3]
+
+
+def test_the_marked_curve_keeps_epoch_0_in_view():
+    fig = plots.run_curves({"epoch/test_acc": [(1, 0.5, 0.0), (2, 0.6, 0.0)]}, 1, mark_epoch=2)
+    assert list(fig.layout.xaxis.autorangeoptions.include) == [0] == list(fig.layout.xaxis2.autorangeoptions.include)
