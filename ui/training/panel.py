@@ -139,6 +139,8 @@ def settings() -> tuple[ArchSpec, str, TrainConfig]:
     c[2].number_input("Colour jitter", 0.0, 0.9, step=0.05, key="tr_jitter")
     c[3].checkbox("bf16 (CUDA)", key="tr_amp")
     c[4].checkbox("torch.compile", key="tr_compile")
+    spec, label = _network()
+    snapshots.layer_choice(spec)
     _save()
     cfg = TrainConfig(**{k.removeprefix("tr_"): ss[k] for k in _DEFAULTS if k != "tr_spec"})
     cfg = replace(cfg, dataset=ss["tr_dataset_eff"], dropout=drop, epochs=int(cfg.epochs),
@@ -146,10 +148,14 @@ def settings() -> tuple[ArchSpec, str, TrainConfig]:
     if ss.get("tr_preset"):
         preset_cfg = train_presets.get(ss["tr_preset"]).config
         cfg = replace(cfg, train_limit=preset_cfg.train_limit, test_limit=preset_cfg.test_limit)
-    if ss["tr_spec"] == SESSION:
-        return state.current_spec(), state.spec_label(), cfg
-    v = variants.get(ss["tr_spec"])
-    return v.spec, v.title, cfg
+    return spec, label, cfg
+
+
+def _network() -> tuple[ArchSpec, str]:
+    if st.session_state["tr_spec"] == SESSION:
+        return state.current_spec(), state.spec_label()
+    v = variants.get(st.session_state["tr_spec"])
+    return v.spec, v.title
 
 
 def start(spec: ArchSpec, label: str, cfg: TrainConfig) -> int | None:

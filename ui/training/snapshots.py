@@ -7,10 +7,21 @@ import streamlit as st
 
 from alexnet_core.figures import training as plots_train
 from alexnet_core.figures.training import Points
-from alexnet_core.training.snapshots import SnapshotError, decode
+from alexnet_core.spec.types import ArchSpec
+from alexnet_core.training.snapshots import DEFAULT_LAYER, SnapshotError, decode, layer_choices
 from alexnet_core.training.store import Store
 
 FILTERS_PX = 420  # the filter mosaic is scaled up by whole pixels to about this width
+
+
+def layer_choice(spec: ArchSpec) -> None:
+    """The form's snapshot layer (key tr_snapshot_layer): one of this network's layers with maps, or none."""
+    choices = ["", *layer_choices(spec)]
+    if st.session_state.get("tr_snapshot_layer") not in choices:  # another network: back to its conv1
+        st.session_state["tr_snapshot_layer"] = DEFAULT_LAYER if DEFAULT_LAYER in choices else ""
+    st.columns(4)[0].selectbox("Snapshot layer", choices, key="tr_snapshot_layer", format_func=lambda x: x or "none",
+                               help="Each epoch keeps conv1's filters and this layer's top-16 maps of the first "
+                                    "test image, for the run view's epoch slider.")
 
 
 def _chosen_epoch(run_id: int, epochs: list[int]) -> int:
