@@ -4,6 +4,7 @@ epoch's commit, carried over the Ray stream, drawn, and exported by the CLI."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import zipfile
 
@@ -215,3 +216,48 @@ def test_a_killed_worker_keeps_a_snapshot_for_exactly_the_epochs_it_kept_and_res
         assert s.snapshot_epochs(rid) == list(range(s.get(rid).epochs_done + 1))
     finally:
         launcher.stop()
+
+
+def test_a_kill_between_the_files_and_the_row_still_leaves_a_snapshot_for_every_kept_epoch():
+    s, rid = _finished_run()
+    with s._db() as db:  # as if killed after epoch 2's files were written, before its row
+        db.execute("DELETE FROM metrics WHERE run=? AND step=2 AND key LIKE 'epoch/%'", (rid,))
+        db.execute("DELETE FROM snapshots WHERE run=? AND epoch=2", (rid,))
+        db.execute("UPDATE runs SET epochs_done=1, config=? WHERE id=?",
+                   (json.dumps({**TINY.to_dict(), "epochs": 3}), rid))
+    s.finish(rid, "interrupted", "killed")
+    s.requeue(rid, resume=True)
+    assert run_job(s, s.claim_next("cpu", os.getpid())) == "done", s.get(rid).reason
+    assert s.snapshot_epochs(rid) == [0, 1, 2, 3]  # epoch 2's came from the resumed model, before its first step
+    assert [S.decode(s.snapshot(rid, e)).epoch for e in (2, 3)] == [2, 3]
+
+
+def test_the_marked_curve_keeps_epoch_0_in_view():
+    fig = plots.run_curves({"epoch/test_acc": [(1, 0.5, 0.0), (2, 0.6, 0.0)]}, 1, mark_epoch=2)
+    assert list(fig.layout.xaxis.autorangeoptions.include) == [0] == list(fig.layout.xaxis2.autorangeoptions.include)
+
+
+def test_layer_choices_are_the_layers_with_maps():
+    choices = S.layer_choices(SPEC)
+    assert choices[0] == "conv1" and {"pool2", "relu5", "avgpool"} <= set(choices)
+    assert not {c for c in choices if c.startswith(("fc", "drop"))} and "flatten" not in choices
+
+
+def test_page_form_picks_the_snapshot_layer_and_the_run_view_slides_over_epochs(monkeypatch):
+    from tests.helpers import app_test
+
+    monkeypatch.setenv("ALEXNET_LAUNCHER", "off")
+    s, rid = _finished_run()
+    at = app_test("pages/training.py")
+    assert not at.exception, [e.value for e in at.exception]
+    layer = at.selectbox(key="tr_snapshot_layer")
+    assert layer.value == "conv1" and "pool2" in layer.options and "none" in layer.options
+    slider = at.select_slider(key=f"tr_snap_epoch_{rid}")
+    assert slider.value == 2  # follows the newest epoch
+    assert any("conv1 filters at epoch 2" in m.value for m in at.markdown)
+    slider.set_value(0).run()
+    assert not at.exception and any("conv1 filters at epoch 0" in m.value for m in at.markdown)
+    layer.set_value("pool2").run()
+    at.button(key="tr_start").click().run()
+    assert not at.exception
+    assert Store().list()[0].config["snapshot_layer"] == "pool2"

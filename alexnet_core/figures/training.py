@@ -47,7 +47,8 @@ def run_curves(metrics: dict[str, Points], steps_per_epoch: int | None, mark_epo
             if pts:
                 data.append(go.Scatter(x=[s for s, _, _ in pts], y=[v for _, v, _ in pts], mode="lines+markers",
                                        name=f"{split} {panel}", line=dict(color=colour), xaxis=xa, yaxis=ya))
-    panels = style.two_panels("", "", xaxis=dict(title="epoch"), xaxis2=dict(title="epoch"),
+    x_extra = {} if mark_epoch is None else dict(autorangeoptions=dict(include=[0]))  # epoch 0 is on the slider too
+    panels = style.two_panels("", "", xaxis=dict(title="epoch", **x_extra), xaxis2=dict(title="epoch", **x_extra),
                               yaxis=dict(title="loss"), yaxis2=dict(title="accuracy", range=[0, 1]))
     shapes = [] if mark_epoch is None else epoch_marks(mark_epoch)
     return figure(data, dict(height=340, margin=margins(), legend=dict(orientation="h", y=-0.18), shapes=shapes,

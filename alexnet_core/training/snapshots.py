@@ -17,8 +17,10 @@ import numpy as np
 import torch
 
 from alexnet_core.arch.build import AlexNet
+from alexnet_core.arch.plan import layer_plan
 from alexnet_core.guard.limits import MAX_SNAPSHOT_BYTES
 from alexnet_core.inside import activations as A
+from alexnet_core.spec.types import ArchSpec
 from alexnet_core.training import data as D
 
 DEFAULT_LAYER = "conv1"
@@ -39,6 +41,11 @@ class Snapshot:
     maps: np.ndarray  # the top channels' maps (n, h, w) after downsampling, float16
     channels: tuple[int, ...]  # which channel each map is, most active first
     map_shape: tuple[int, ...]  # the layer's full output (C, H, W) before choosing and downsampling
+
+
+def layer_choices(spec: ArchSpec) -> list[str]:
+    """The layers with feature maps a snapshot can keep, in forward order (conv1 first)."""
+    return [step.label for step in layer_plan(spec) if step.section in ("features", "avgpool")]
 
 
 def probe(p_test: D.TensorData, size: int, *, mean: torch.Tensor, std: torch.Tensor,

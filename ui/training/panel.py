@@ -25,6 +25,7 @@ from alexnet_core.training.jobs import submit
 from alexnet_core.training.loop import OPTIMIZERS, SCHEDULES, TrainConfig
 from alexnet_core.training.store import ACTIVE, Run, Store
 from ui import state
+from ui.training import snapshots
 
 SESSION = "__session__"  # the spec choice meaning "the session's (possibly edited) spec"
 REFRESH_S = 1.5
@@ -138,6 +139,8 @@ def settings() -> tuple[ArchSpec, str, TrainConfig]:
     c[2].number_input("Colour jitter", 0.0, 0.9, step=0.05, key="tr_jitter")
     c[3].checkbox("bf16 (CUDA)", key="tr_amp")
     c[4].checkbox("torch.compile", key="tr_compile")
+    spec, label = _network()
+    snapshots.layer_choice(spec)
     _save()
     cfg = TrainConfig(**{k.removeprefix("tr_"): ss[k] for k in _DEFAULTS if k != "tr_spec"})
     cfg = replace(cfg, dataset=ss["tr_dataset_eff"], dropout=drop, epochs=int(cfg.epochs),
@@ -145,10 +148,14 @@ def settings() -> tuple[ArchSpec, str, TrainConfig]:
     if ss.get("tr_preset"):
         preset_cfg = train_presets.get(ss["tr_preset"]).config
         cfg = replace(cfg, train_limit=preset_cfg.train_limit, test_limit=preset_cfg.test_limit)
-    if ss["tr_spec"] == SESSION:
-        return state.current_spec(), state.spec_label(), cfg
-    v = variants.get(ss["tr_spec"])
-    return v.spec, v.title, cfg
+    return spec, label, cfg
+
+
+def _network() -> tuple[ArchSpec, str]:
+    if st.session_state["tr_spec"] == SESSION:
+        return state.current_spec(), state.spec_label()
+    v = variants.get(st.session_state["tr_spec"])
+    return v.spec, v.title
 
 
 def start(spec: ArchSpec, label: str, cfg: TrainConfig) -> int | None:
@@ -217,7 +224,7 @@ def run_panel(run_id: int, was_active: bool) -> None:
                 help=f"epoch {best[0]}" if best else None)
     last_loss = metrics.get("step/train_loss", [])
     c[2].metric("Last train loss", f"{last_loss[-1][1]:.4f}" if last_loss else "—")
-    st.plotly_chart(plots_train.run_curves(metrics, run.info.get("steps_per_epoch")), key=f"tr_curves_{run_id}")
+    snapshots.curves_and_snapshot(s, run_id, metrics, run.info.get("steps_per_epoch"))
     st.caption(f"{n_points} metric points logged · run #{run.id} · {run.label}",
                help="Stored in SQLite; they survive reloads, new tabs and restarts.")
     if was_active and run.status not in ACTIVE:
