@@ -7,7 +7,7 @@ from alexnet_core.arch.shapes import ShapeError
 from alexnet_core.figures import arch as plots
 from alexnet_core.format import fmt_bytes, fmt_count
 from alexnet_core.spec import presets
-from ui import cache, sidebar, state, tables
+from ui import cache, downloads, sidebar, state, tables
 
 cfg = sidebar.page_setup()
 spec = state.current_spec()
@@ -39,6 +39,8 @@ st.dataframe(df, hide_index=True, width="stretch", key="arch_table", height=36 +
                             "mult-adds": st.column_config.NumberColumn(format="localized")})
 st.download_button("Download CSV", df.to_csv(index=False), file_name=f"{spec.name}_{cfg.size}px.csv",
                    mime="text/csv", icon=":material/download:")
+downloads.card_button(spec, cfg.size, key="arch_card")
+tables.copy_out(summary)
 
 st.subheader("Where the parameters live, where the compute goes")
 st.plotly_chart(plots.share_figure(summary), key="arch_share")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from alexnet_core.arch import budget
 from alexnet_core.arch.shapes import ShapeError
-from ui import sidebar, state
+from ui import downloads, sidebar, state, tables
 from ui.lab import controls as lab
 from ui.lab import view as lab_view
 
@@ -42,6 +42,8 @@ with results:
                     lab_view.metrics(result)
                     st.plotly_chart(lab_view.flow_figure(spec, cfg.size), key="lab_flow")
                     lab_view.table(result, preset, cfg.size)
+                    tables.copy_out(result)
+                    downloads.card_button(spec, cfg.size, key="lab_card")
     if arith.open:
         with arith:
             lab_view.arithmetic(spec, cfg.size)

@@ -10,7 +10,7 @@ from alexnet_core.arch.shapes import describe_range, valid_range
 from alexnet_core.spec import presets
 from alexnet_core.spec.parse import LIMITS
 from alexnet_core.spec.types import ArchSpec
-from ui import nav, runtime, state
+from ui import charts, nav, runtime, state
 from ui.state import KEYS
 
 
@@ -41,6 +41,7 @@ def render() -> None:
         c2.number_input("Classes", *LIMITS["num_classes"], step=1, key=KEYS["classes"],
                          on_change=state.sync, args=("classes",))
         st.caption(f"This spec {_range_text(state.current_spec())}.")
+        charts.format_setting()
     state.mirror_to_url()
 
 
