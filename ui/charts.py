@@ -33,9 +33,16 @@ def current_format() -> str:
     return FORMATS.get(st.session_state.get(KEY, "PNG"), "png")
 
 
-def show(fig: go.Figure, *, key: str, **kwargs: Any) -> Any:
-    """st.plotly_chart with the house's export settings; the download is named after ``key``."""
-    return st.plotly_chart(fig, key=key, config=chart_config(current_format(), key), **kwargs)
+def show(fig: go.Figure, *, key: str, image_only: bool = False, config: dict[str, Any] | None = None,
+         **kwargs: Any) -> Any:
+    """st.plotly_chart with the house's export settings; the download is named after ``key``.
+
+    ``image_only`` leaves the camera alone in the toolbar (for pictures where zoom and pan only get in
+    the way); ``config`` adds plotly settings of the caller's own."""
+    cfg = chart_config(current_format(), key)
+    if image_only:
+        cfg["modeBarButtons"] = [["toImage"]]
+    return st.plotly_chart(fig, key=key, config={**cfg, **(config or {})}, **kwargs)
 
 
 @lru_cache(maxsize=1)
