@@ -7,7 +7,7 @@ from alexnet_core.arch.shapes import ShapeError
 from alexnet_core.figures import arch as plots
 from alexnet_core.format import fmt_bytes, fmt_count
 from alexnet_core.spec import presets
-from ui import cache, downloads, sidebar, state, tables
+from ui import cache, charts, downloads, sidebar, state, tables
 
 cfg = sidebar.page_setup()
 spec = state.current_spec()
@@ -43,8 +43,8 @@ downloads.card_button(spec, cfg.size, key="arch_card")
 tables.copy_out(summary)
 
 st.subheader("Where the parameters live, where the compute goes")
-st.plotly_chart(plots.share_figure(summary), key="arch_share")
-st.plotly_chart(plots.params_macs_figure(summary), key="arch_bars")
+charts.show(plots.share_figure(summary), key="arch_share")
+charts.show(plots.params_macs_figure(summary), key="arch_bars")
 
 st.subheader("Output size, worked out")
 windowed = [s for s in cache.shapes(spec, cfg.size) if worked(s) is not None]

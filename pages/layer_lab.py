@@ -4,7 +4,7 @@ import streamlit as st
 
 from alexnet_core.arch import budget
 from alexnet_core.arch.shapes import ShapeError
-from ui import downloads, sidebar, state, tables
+from ui import charts, downloads, sidebar, state, tables
 from ui.lab import controls as lab
 from ui.lab import view as lab_view
 
@@ -40,7 +40,7 @@ with results:
                     st.error(result, icon=":material/block:")
                 else:
                     lab_view.metrics(result)
-                    st.plotly_chart(lab_view.flow_figure(spec, cfg.size), key="lab_flow")
+                    charts.show(lab_view.flow_figure(spec, cfg.size), key="lab_flow")
                     lab_view.table(result, preset, cfg.size)
                     tables.copy_out(result)
                     downloads.card_button(spec, cfg.size, key="lab_card")

@@ -63,3 +63,14 @@ def test_chart_config_saves_at_twice_the_pixels():
     cfg = charts.chart_config("svg", "arch_bars")
     assert cfg["toImageButtonOptions"] == {"format": "svg", "scale": 2, "filename": "arch_bars"}
     assert cfg["displaylogo"] is False
+
+
+def test_every_chart_goes_through_the_one_helper():
+    """No page or view calls st.plotly_chart itself, so every chart gets the export settings."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    callers = [str(f.relative_to(root)) for d in ("pages", "ui") for f in (root / d).rglob("*.py")
+               if "st.plotly_chart(" in f.read_text() and f.name != "charts.py"]
+    callers += ["app.py"] if "st.plotly_chart(" in (root / "app.py").read_text() else []
+    assert callers == []
