@@ -6,7 +6,7 @@ from alexnet_core.arch.shapes import ShapeError
 from alexnet_core.figures import arch as plots
 from alexnet_core.format import fmt_bytes, fmt_count
 from alexnet_core.spec import presets
-from ui import cache, sidebar, state, tables
+from ui import cache, charts, downloads, sidebar, state, tables
 from ui.architecture import formula
 
 cfg = sidebar.page_setup()
@@ -39,10 +39,13 @@ st.dataframe(df, hide_index=True, width="stretch", key="arch_table", height=36 +
                             "mult-adds": st.column_config.NumberColumn(format="localized")})
 st.download_button("Download CSV", df.to_csv(index=False), file_name=f"{spec.name}_{cfg.size}px.csv",
                    mime="text/csv", icon=":material/download:")
+downloads.card_button(spec, cfg.size, key="arch_card")
+downloads.code_button(spec, cfg.size, key="arch_code")
+tables.copy_out(summary)
 
 st.subheader("Where the parameters live, where the compute goes")
-st.plotly_chart(plots.share_figure(summary), key="arch_share")
-st.plotly_chart(plots.params_macs_figure(summary), key="arch_bars")
+charts.show(plots.share_figure(summary), key="arch_share")
+charts.show(plots.params_macs_figure(summary), key="arch_bars")
 
 st.subheader("Output size, worked out")
 formula.worked_out(spec, cfg.size)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from alexnet_core.arch import compare
 from alexnet_core.figures import lab
-from ui import sidebar
+from ui import charts, sidebar
 from ui.compare import view
 
 sidebar.page_setup()
@@ -31,8 +31,8 @@ ok = [r for r in results if r.summary is not None]
 if len(ok) >= 2:
     quantity = st.segmented_control("Bars show", ["params", "mult_adds"], key="cmp_quantity", default="params",
                                     format_func=lambda q: "parameters" if q == "params" else "mult-adds")
-    st.plotly_chart(lab.compare_figure([r.entry.title or r.entry.name for r in ok], [r.summary for r in ok],
-                                             quantity or "params"), key="cmp_bars")
+    charts.show(lab.compare_figure([r.entry.title or r.entry.name for r in ok], [r.summary for r in ok],
+                                         quantity or "params"), key="cmp_bars")
 
 st.subheader("Layer by layer")
 rows = compare.layer_rows(results)

@@ -286,3 +286,14 @@ def test_the_download_button_is_offered_or_greyed_out_with_why():
     assert not at.exception
     ok, bad = (b.proto for b in at.get("download_button"))
     assert not ok.disabled and bad.disabled and "accepts 227–258 px" in bad.help
+
+
+@pytest.mark.parametrize("path", ["pages/architecture.py", "pages/layer_lab.py"])
+def test_architecture_and_the_lab_offer_the_code_download(path):
+    from tests.helpers import app_test
+    from ui import downloads
+
+    at = app_test(path, {"variant": "paper2012", "size": "227"})
+    assert not at.exception, at.exception
+    button = next(b for b in at.get("download_button") if b.proto.label == downloads.LABEL)
+    assert not button.proto.disabled

@@ -1,12 +1,17 @@
-"""Download buttons the Layer Lab and the Architecture page share: the network as PyTorch code."""
+"""Download buttons the Layer Lab and the Architecture page share: the network as PyTorch code, the model card."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import streamlit as st
 
 from alexnet_core.arch.codegen import code_filename, generate_code
 from alexnet_core.arch.shapes import ShapeError
+from alexnet_core.arch.table import analytic_summary
+from alexnet_core.figures.card import card_filename, model_card
 from alexnet_core.spec.types import ArchSpec
+from ui import state
 
 LABEL = "Download as PyTorch code"
 HELP = "One standalone .py file (torch alone): an nn.Module with the app's state_dict keys, each layer's shape as a comment."
@@ -22,3 +27,21 @@ def code_button(spec: ArchSpec, size: int, *, key: str) -> None:
         return
     st.download_button(LABEL, text, file_name=code_filename(spec), mime="text/x-python", help=HELP,
                        icon=":material/code:", on_click="ignore", key=key)
+
+
+CARD_LABEL = "Download model card (HTML)"
+CARD_HELP = ("One self-contained HTML file: totals, the shape table and the shape-flow plot, plotly inlined, "
+             "so it opens offline in any browser (about 5 MB).")
+
+
+def card_button(spec: ArchSpec, size: int, *, key: str) -> None:
+    """The model card of ``spec`` at ``size`` px, built only when pressed (the file holds ~5 MB of plotly.js)."""
+    try:
+        summary = analytic_summary(spec, size)  # arithmetic only: tells now whether a card can exist
+    except ShapeError as err:
+        st.download_button(CARD_LABEL, "", file_name="card.html", disabled=True, help=str(err),
+                           icon=":material/article:", key=key)
+        return
+    st.download_button(CARD_LABEL, partial(model_card, spec, summary, title=state.spec_label()),
+                       file_name=card_filename(spec, size), mime="text/html", help=CARD_HELP,
+                       icon=":material/article:", on_click="ignore", key=key)

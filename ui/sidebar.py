@@ -16,7 +16,7 @@ from alexnet_core.arch.shapes import describe_range, valid_range
 from alexnet_core.spec import presets
 from alexnet_core.spec.parse import LIMITS
 from alexnet_core.spec.types import ArchSpec
-from ui import nav, runtime, state
+from ui import charts, nav, runtime, state
 from ui.state import KEYS
 
 SLOTS = "_sidebar_slots"
@@ -47,7 +47,9 @@ def render() -> None:
         c1.number_input("In-channels", *LIMITS["in_channels"], step=1, key=KEYS["in_ch"], on_change=state.sync, args=("in_ch",))
         c2.number_input("Classes", *LIMITS["num_classes"], step=1, key=KEYS["classes"],
                          on_change=state.sync, args=("classes",))
-        st.session_state[SLOTS] = (edited, st.empty())
+        valid = st.empty()
+        charts.format_setting()
+        st.session_state[SLOTS] = (edited, valid)
     draw_status()
     state.mirror_to_url()
 

@@ -1,8 +1,9 @@
-"""Summary -> the DataFrame the pages show and offer as CSV."""
+"""Summary -> the DataFrame the pages show and offer as CSV, and the table copied out for slides."""
 
 from __future__ import annotations
 
 import pandas as pd
+import streamlit as st
 
 from alexnet_core.arch import table_format as tf
 from alexnet_core.arch.table import Summary
@@ -23,3 +24,14 @@ def layer_table(summary: Summary) -> pd.DataFrame:
         }
         for r in summary.layers
     )
+
+
+def copy_out(summary: Summary) -> None:
+    """The table as Markdown and as LaTeX in code blocks (each has a copy button), folded away until asked for."""
+    with st.expander("Copy the table for slides: Markdown, LaTeX", icon=":material/content_copy:"):
+        md, tex = st.tabs(["Markdown", "LaTeX"])
+        with md:
+            st.code(tf.to_markdown(summary), language="markdown")
+        with tex:
+            st.caption("A booktabs tabular: add `\\usepackage{booktabs}` to the preamble.")
+            st.code(tf.to_latex(summary), language="latex")

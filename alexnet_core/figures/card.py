@@ -23,16 +23,16 @@ PLOT_ID = "shape-flow"
 
 _CSS = f"""
 body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1100px;
-       color: #222; padding: 0 1rem; }}
+       color: {style.TEXT}; padding: 0 1rem; }}
 h1 {{ margin-bottom: 0.2rem; }} .sub {{ color: {style.INK}; margin-top: 0; }}
 .totals {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 0.6rem 1.5rem; margin: 1.2rem 0; }}
 .totals div {{ border-left: 4px solid {style.BLUE}; padding-left: 0.6rem; }}
 .totals b {{ display: block; font-size: 1.3rem; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 0.92rem; }}
-th, td {{ padding: 0.25rem 0.6rem; border-bottom: 1px solid #ddd; text-align: left; }}
+th, td {{ padding: 0.25rem 0.6rem; border-bottom: 1px solid {style.RULE}; text-align: left; }}
 td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-tr.total td {{ font-weight: bold; border-top: 2px solid #444; }}
-pre {{ background: #f5f5f5; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem; }}
+tr.total td {{ font-weight: bold; border-top: 2px solid {style.TEXT_SOFT}; }}
+pre {{ background: {style.PANEL}; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem; }}
 footer {{ color: {style.INK}; font-size: 0.8rem; margin-top: 2rem; }}
 """
 

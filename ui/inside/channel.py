@@ -25,6 +25,7 @@ from alexnet_core.inside import channel_vis as V
 from alexnet_core.inside import images
 from alexnet_core.spec.types import ArchSpec
 from alexnet_core.weights.source import Kind, WeightsSource
+from ui import charts
 from ui.inside import cache
 
 
@@ -133,8 +134,7 @@ def panel(ctx: Ctx, label: str, channel: int, box: A.Box) -> None:
         return
     r = pic.result
     title = f"what {label} channel {channel} wants"
-    st.plotly_chart(P.rf_figure(pic.shown, box, title, pic.uri), key="inside_vis_picture",
-                    config={"displayModeBar": False})
+    charts.show(P.rf_figure(pic.shown, box, title, pic.uri), key="inside_vis_picture", image_only=True)
     here = A.channel_means(ctx.cap.outputs[label])[channel].item()
     times = f" ({r.final / here:.1f}× this image's {here:.3g})" if here > 0 else f" (this image: {here:.3g})"
     blur = f"a blur every {settings.blur_every} steps" if settings.blur_every else "no blur"

@@ -16,6 +16,7 @@ from alexnet_core.inside import activations as A
 from alexnet_core.inside.images import Prepared
 from alexnet_core.spec.types import Activation, ArchSpec
 from alexnet_core.weights.source import Kind, WeightsSource
+from ui import charts
 from ui.inside import cache, channel
 
 MAX_MAPS = 64  # never more maps than this in one grid
@@ -62,8 +63,7 @@ def feature_maps(ctx: Ctx) -> None:
     note = f"showing the {k} most active of {n_ch} channels (at most {MAX_MAPS})"
     note += f", each downsampled from {h}×{w} to {sh}×{sw}" if (sh, sw) != (h, w) else f", each {h}×{w}"
     st.caption(f"**{label}** — {note}. Colour: {'one scale for all maps' if scale == 'shared' else 'each map stretched to its own min–max'}.")
-    st.plotly_chart(P.feature_grid_figure(small, chans, scale == "shared", cols=8), key="inside_grid",
-                    config={"displayModeBar": False})
+    charts.show(P.feature_grid_figure(small, chans, scale == "shared", cols=8), key="inside_grid", image_only=True)
     _channel_and_rf(ctx, label, t, chans)
 
 
@@ -90,8 +90,8 @@ def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int]) -> 
     left, right, wants = st.columns(3)
     with left:
         title = f"{label}, channel {ch} ({h}×{w}" + (f", shown {shown.shape[0]}×{shown.shape[1]})" if shown.shape != (h, w) else ")")
-        st.plotly_chart(P.channel_figure(shown, rows, cols, title, (int(row), int(col))), key="inside_channel",
-                        on_select="rerun", selection_mode="points", config={"displayModeBar": False})
+        charts.show(P.channel_figure(shown, rows, cols, title, (int(row), int(col))), key="inside_channel",
+                    on_select="rerun", selection_mode="points", image_only=True)
         st.caption("Click a unit (or set its row and column) to draw its receptive field on the input.")
     shape = ctx.shapes[label]
     box = A.rf_box(list(ctx.shapes.values()), label, int(row), int(col))
@@ -99,8 +99,7 @@ def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int]) -> 
     with right:
         bw, bh = box.x1 - box.x0, box.y1 - box.y0
         title = f"receptive field of {label}[{row}, {col}]: {bw:g}×{bh:g} px"
-        st.plotly_chart(P.rf_figure(ctx.prep.shown, box, title, ctx.shown_uri), key="inside_rf",
-                        config={"displayModeBar": False})
+        charts.show(P.rf_figure(ctx.prep.shown, box, title, ctx.shown_uri), key="inside_rf", image_only=True)
         st.caption(f"Pixels x {box.x0:g}–{box.x1:g}, y {box.y0:g}–{box.y1:g}. The full receptive field of a "
                    f"{label} unit is {shape.rf}×{shape.rf} px, centred at ({nominal.x0 + shape.rf / 2:g}, "
                    f"{nominal.y0 + shape.rf / 2:g}); neighbouring units are {shape.jump:g} px apart. Near the "
@@ -151,8 +150,8 @@ def statistics(ctx: Ctx) -> None:
     if st.session_state.get("inside_hist_layer") not in labels:
         st.session_state["inside_hist_layer"] = labels[0]
     label = st.selectbox("Histogram of layer", labels, key="inside_hist_layer")
-    st.plotly_chart(P.stats_figure(ctx.stats, label), key="inside_stats")
-    st.plotly_chart(P.histogram_figure(*A.histogram(ctx.cap.outputs[label]), label), key="inside_hist")
+    charts.show(P.stats_figure(ctx.stats, label), key="inside_stats")
+    charts.show(P.histogram_figure(*A.histogram(ctx.cap.outputs[label]), label), key="inside_hist")
     df = pd.DataFrame([dict(layer=s.label, mean=s.mean, std=s.std, max=s.max, zeros=s.zeros) for s in ctx.stats])
     st.dataframe(df, hide_index=True, key="inside_stats_table",
                  column_config={"zeros": st.column_config.NumberColumn("fraction zeros", format="%.3f")})
@@ -191,13 +190,13 @@ def activation_functions(ctx: Ctx) -> None:
     x = torch.linspace(-5, 5, 201)
     acts = [Activation.RELU, Activation.SIGMOID, Activation.TANH]
     curves = {a.value: A.curve(a, x) for a in acts}
-    st.plotly_chart(P.activation_curves_figure(x.numpy(), curves), key="inside_act_curves")
+    charts.show(P.activation_curves_figure(x.numpy(), curves), key="inside_act_curves")
     st.caption("ReLU's derivative is 0 or 1: no saturation for positive inputs, but a unit stuck below zero "
                "is dead. Sigmoid's derivative is at most 0.25 and tanh's at most 1; both vanish for large |x|.")
     if st.toggle("Compare the same image and weights under each function", key="inside_act_compare"):
         per = {a.value: cache.act_stats(ctx.spec, ctx.source, ctx.image_key, ctx.size, a, ctx.prep.tensor, ctx.model)
                for a in acts}
-        st.plotly_chart(P.activation_compare_figure(per), key="inside_act_stats")
+        charts.show(P.activation_compare_figure(per), key="inside_act_stats")
         st.caption("Same weights, only the activation swapped: ReLU zeroes a large share of units, "
                    "sigmoid and tanh zero none but squash every value into (0, 1) or (−1, 1).")
 

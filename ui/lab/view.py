@@ -15,7 +15,7 @@ from alexnet_core.figures import lab
 from alexnet_core.format import fmt_bytes, fmt_short
 from alexnet_core.spec.parse import spec_from_json
 from alexnet_core.spec.types import ArchSpec, SpecError
-from ui import sidebar, state, tables
+from ui import charts, downloads, sidebar, state, tables
 from ui.lab import controls
 
 MAX_UPLOAD = 64_000  # bytes: a spec is ~2 kB of JSON
@@ -58,8 +58,11 @@ def results(spec: ArchSpec, preset: ArchSpec, size: int) -> None:
                     st.error(result, icon=":material/block:")
                 else:
                     metrics(result)
-                    st.plotly_chart(flow_figure(spec, size), key="lab_flow")
+                    charts.show(flow_figure(spec, size), key="lab_flow")
                     table(result, preset, size)
+                    tables.copy_out(result)
+                    downloads.card_button(spec, size, key="lab_card")
+                    downloads.code_button(spec, size, key="lab_code")
     if arith.open:
         with arith:
             arithmetic(spec, size)
@@ -195,7 +198,7 @@ def arithmetic(spec: ArchSpec, size: int) -> None:
         st.session_state["lab_arith_pos"] = 1
     pos = c[1].slider("Window position (step through)", 1, max(n_pos, 2), key="lab_arith_pos",
                       disabled=n_pos < 2)
-    st.plotly_chart(arith_figure(draw, pos - 1), key="lab_arith_fig")
+    charts.show(arith_figure(draw, pos - 1), key="lab_arith_fig")
     st.caption("Blue: input; grey: padding; red: rows and columns no window reaches (the floor drops them)." +
                (f" Drawn with {draw.n} input rows instead of {real.n}: same kernel, stride, padding and "
                 "leftover, so the same story." if shrunk else ""))

@@ -24,7 +24,7 @@ from alexnet_core.training.backends import Backend, BackendUnavailable, backend_
 from alexnet_core.training.jobs import submit
 from alexnet_core.training.loop import OPTIMIZERS, SCHEDULES, TrainConfig
 from alexnet_core.training.store import ACTIVE, Run, Store
-from ui import state
+from ui import charts, state
 from ui.training import snapshots
 
 SESSION = "__session__"  # the spec choice meaning "the session's (possibly edited) spec"
@@ -269,8 +269,8 @@ def compare(runs: list[Run]) -> None:
     key = st.selectbox("Metric", ["epoch/test_acc", "epoch/test_loss", "epoch/train_acc", "epoch/train_loss"],
                        key="tr_cmp_key", format_func=lambda k: k.split("/")[1].replace("_", " "))
     if picked:
-        st.plotly_chart(plots_train.compare_runs([(f"#{i}", s.metrics(i, "epoch/")) for i in picked], key),
-                        key="tr_cmp_fig")
+        charts.show(plots_train.compare_runs([(f"#{i}", s.metrics(i, "epoch/")) for i in picked], key),
+                    key="tr_cmp_fig")
         st.download_button("CSV of these runs", s.export_csv(picked), file_name="runs_metrics.csv",
                            mime="text/csv", key="tr_cmp_csv")
 
@@ -293,8 +293,8 @@ def augment_preview(cfg: TrainConfig, spec: ArchSpec) -> None:
     side = min(int(cfg.input_size), 96)  # the preview shows the transform, not every pixel
     x = D.prepare(data.images[idx], side, mean=mean, std=std, aug=D.Augment(cfg.flip, cfg.crop, cfg.jitter),
                   generator=gen)
-    st.plotly_chart(plots_train.augment_grid(x, [data.classes[int(i)] for i in data.labels[idx]]),
-                    key="tr_aug_fig")
+    charts.show(plots_train.augment_grid(x, [data.classes[int(i)] for i in data.labels[idx]]),
+                key="tr_aug_fig")
     if st.button("New samples", key="tr_preview_btn", icon=":material/shuffle:"):
         st.session_state["tr_preview_seed"] = int(st.session_state.get("tr_preview_seed", 0)) + 1
         st.rerun()

@@ -10,6 +10,7 @@ from alexnet_core.figures.training import Points
 from alexnet_core.spec.types import ArchSpec
 from alexnet_core.training.snapshots import DEFAULT_LAYER, SnapshotError, decode, layer_choices
 from alexnet_core.training.store import Store
+from ui import charts
 
 FILTERS_PX = 420  # the filter mosaic is scaled up by whole pixels to about this width
 
@@ -42,10 +43,10 @@ def curves_and_snapshot(store: Store, run_id: int, metrics: dict[str, Points], s
     """The curves; with snapshots, an epoch slider above them, the epoch marked, its filters and maps below."""
     epochs = store.snapshot_epochs(run_id)
     if not epochs:
-        st.plotly_chart(plots_train.run_curves(metrics, steps_per_epoch), key=f"tr_curves_{run_id}")
+        charts.show(plots_train.run_curves(metrics, steps_per_epoch), key=f"tr_curves_{run_id}")
         return
     epoch = _chosen_epoch(run_id, epochs)
-    st.plotly_chart(plots_train.run_curves(metrics, steps_per_epoch, mark_epoch=epoch), key=f"tr_curves_{run_id}")
+    charts.show(plots_train.run_curves(metrics, steps_per_epoch, mark_epoch=epoch), key=f"tr_curves_{run_id}")
     try:
         snap = decode(store.snapshot(run_id, epoch))
     except (SnapshotError, KeyError) as exc:
@@ -61,6 +62,6 @@ def curves_and_snapshot(store: Store, run_id: int, metrics: dict[str, Points], s
     with right:
         c, h, w = snap.map_shape
         st.markdown(f"**{snap.layer} maps of the probe image at epoch {epoch}**")
-        st.plotly_chart(plots_train.snapshot_maps(snap), key=f"tr_snap_maps_{run_id}", config={"displayModeBar": False})
+        charts.show(plots_train.snapshot_maps(snap), key=f"tr_snap_maps_{run_id}", image_only=True)
         st.caption(f"The {len(snap.maps)} most active of {c} channels for the first test image, "
                    f"{h}×{w} each, downsampled as the Inside grid does.")

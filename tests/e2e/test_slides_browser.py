@@ -1,0 +1,61 @@
+"""Figures for slides in a real browser: every chart's camera saves PNG at 2x, or SVG once the sidebar says so;
+the table copies out as Markdown and LaTeX; the model card button is there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e import harness
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not harness.browser_available(), reason="needs Debian chromium + playwright")]
+
+# plotly keeps each chart's config on its div: the camera button reads toImageButtonOptions from there.
+IMAGE_OPTIONS = """() => [...document.querySelectorAll('.js-plotly-plot')]
+    .map(gd => gd._context && gd._context.toImageButtonOptions)"""
+
+SVG_EVERYWHERE = """() => {
+    const o = [...document.querySelectorAll('.js-plotly-plot')].map(gd => gd._context && gd._context.toImageButtonOptions);
+    return o.length >= 2 && o.every(x => x && x.format === 'svg');
+}"""
+
+
+def chart_options(page) -> list[dict]:
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2")
+    return page.evaluate(IMAGE_OPTIONS)
+
+
+def test_architecture_figures_for_slides():
+    with harness.streamlit_server() as url, harness.browser_page() as page:
+        page.goto(f"{url}/architecture?variant=paper2012&size=227")  # a deep link on a fresh server
+        page.wait_for_selector("[data-testid='stDataFrame']")
+        harness.wait_idle(page)
+        options = chart_options(page)
+        assert len(options) >= 2
+        assert all(o["format"] == "png" and o["scale"] == 2 for o in options), options
+        page.locator(".js-plotly-plot").first.hover()
+        camera = page.locator(".js-plotly-plot .modebar-btn[data-title^='Download plot']").first
+        camera.wait_for(state="attached")
+        assert "png" in camera.get_attribute("data-title").lower()
+        with page.expect_download() as dl:  # the card is built only now, on the press
+            page.get_by_role("button", name="Download model card (HTML)").click()
+        card = Path(dl.value.path()).read_text(encoding="utf-8")
+        assert dl.value.suggested_filename.endswith("_card.html")
+        assert "60,965,224" in card and "<script src" not in card
+
+        page.get_by_text("Copy the table for slides: Markdown, LaTeX").click()
+        code = page.locator("[data-testid='stCode']").first
+        code.wait_for()
+        assert "| conv1 | Conv2d | 11/4/0 |" in code.inner_text()
+        page.get_by_role("tab", name="LaTeX").click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll(\"[data-testid='stCode']\")].some(c => c.innerText.includes('\\\\toprule'))")
+        harness.screenshot(page, "architecture_figures_for_slides")
+
+        page.locator("[data-testid='stSidebar'] button", has_text="SVG").click()
+        harness.wait_idle(page)
+        page.wait_for_function(SVG_EVERYWHERE)
+        assert all(o["format"] == "svg" and o["scale"] == 2 for o in chart_options(page))
+        assert page.locator("[data-testid='stException']").count() == 0
