@@ -3,10 +3,8 @@
 import streamlit as st
 
 from alexnet_core.arch.shapes import ShapeError
-from ui import cache as shape_cache
 from ui import sidebar, state
-from ui.inside import cache as inside_cache
-from ui.inside import inputs, views
+from ui.inside import context, inputs, views
 
 cfg = sidebar.page_setup()
 spec = state.current_spec()
@@ -31,15 +29,10 @@ image_key, image = picked
 spec, size = loaded.spec, loaded.input_size(cfg.size)
 
 try:
-    shapes = {s.label: s for s in shape_cache.shapes(spec, size)}
+    ctx = context.build(loaded, image_key, image, size)
 except ShapeError as err:
     st.error(str(err), icon=":material/error:")
     st.stop()
-
-prep, cap, stats = inside_cache.capture(loaded, image_key, image, size)
-thumb, shown_uri = inside_cache.display("|".join((image_key, *prep.steps)), size, spec.in_channels, image, prep.shown)
-ctx = views.Ctx(spec, loaded.source, image_key, size, loaded.model, loaded.classes, prep, cap, stats, shapes,
-                thumb, shown_uri)
 with st.expander("Preprocessing: before and after"):
     views.preprocessing(ctx, image)
 

@@ -16,7 +16,7 @@ from alexnet_core.arch.shapes import describe_range, valid_range
 from alexnet_core.spec import presets
 from alexnet_core.spec.parse import LIMITS
 from alexnet_core.spec.types import ArchSpec
-from ui import charts, nav, runtime, state
+from ui import charts, nav, present, runtime, state
 from ui.state import KEYS
 
 SLOTS = "_sidebar_slots"
@@ -24,8 +24,10 @@ SLOTS = "_sidebar_slots"
 
 def render() -> None:
     state.seed_widgets()
+    present.apply()
     with st.sidebar:
         nav.render_links()
+        present.toggle()
         st.selectbox(
             "AlexNet variant",
             presets.ids(),

@@ -15,6 +15,7 @@ import streamlit as st
 from alexnet_core.spec import presets, url
 from alexnet_core.spec.parse import LIMITS, with_io
 from alexnet_core.spec.types import UNNAMED, ArchSpec, SpecError
+from ui import present
 
 DEFAULT_VARIANT = "torchvision"
 MAX_SIDE = 2048
@@ -165,6 +166,9 @@ def mirror_to_url() -> None:
         wanted["spec"] = url.encode(edit)
     elif "spec" in st.query_params:
         del st.query_params["spec"]
+    present.mirror(wanted)
+    if present.KEY not in wanted and present.KEY in st.query_params:
+        del st.query_params[present.KEY]
     for key, value in wanted.items():
         if st.query_params.get(key) != value:
             st.query_params[key] = value

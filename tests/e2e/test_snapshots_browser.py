@@ -42,7 +42,7 @@ def test_epoch_slider_shows_filters_and_maps_and_marks_the_curve():
         harness.wait_idle(page)
         assert page.locator("[data-testid='stException']").count() == 0
         # The slider follows the newest snapshot: epoch 2, marked on both panels of the curve.
-        page.wait_for_selector("text=conv1 filters at epoch 2")
+        page.wait_for_selector("text=conv1 filters at epoch 2", timeout=180_000)
         wait_marks_at(page, 2)
         page.wait_for_function(f"() => ({FILTER_IMAGE})() > 0")
         page.wait_for_function(f"() => ({MAP_TILES})() > 0")
