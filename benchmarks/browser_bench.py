@@ -1,6 +1,6 @@
 """Key press -> the changed value on screen, in Chromium, for the changes issue 10 names.
 
-Run: python -m benchmarks.browser_bench [--changes 12] [--ref COMMIT] [--only lab,arch,inside]
+Run: python -m benchmarks.browser_bench [--changes 12] [--ref COMMIT] [--only lab,arch,inside,tour]
                                         [--server-arg --runner.postScriptGC=true]
 
 Each case opens a deep link on a fresh server, focuses one control, and presses a key. The page
@@ -93,6 +93,16 @@ def _inside_open(page, i: int) -> None:
     page.keyboard.press("ArrowDown" if i % 20 < 10 else "ArrowUp")  # down 10 layers, back up, ...
 
 
+def _tour_reset(page, i: int) -> None:
+    reset = page.get_by_role("button", name="Back to the step's start")
+    if reset.is_enabled():
+        reset.click()
+        page.wait_for_function("() => [...document.querySelectorAll('button')].some("
+                               "b => b.innerText.includes(\"Back to the step's start\") && b.disabled)")
+        harness.wait_idle(page)
+    page.get_by_role("button", name="Try this: Set conv1's stride to 2").focus()
+
+
 CASES = {
     "lab": Case("Layer Lab: conv1 stride slider, arrow key", "/layer_lab?variant=torchvision&size=224",
                 "[data-testid='stMetric']", "[data-testid='stDataFrame']", _lab_focus, _lab_key),
@@ -101,6 +111,8 @@ CASES = {
     "inside": Case("Inside: feature-map layer, Enter on the next option, to the last figure (receptive field)",
                    "/inside?variant=torchvision&size=224",
                    "[data-testid='stPlotlyChart'] .gtitle", "[data-testid='stPlotlyChart']", _inside_open, _enter),
+    "tour": Case("Tour step 2: 'Try this' (conv1 stride 2), Enter on the focused button", "/tour?step=2",
+                 "[data-testid='stMetric']", "[data-testid='stDataFrame']", _tour_reset, _enter),
 }
 
 

@@ -99,6 +99,11 @@ def wait_idle(page: object, timeout_ms: int = 60_000) -> None:
     )
 
 
+def screenshot_path(name: str) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS / f"{name}.png"
+
+
 def screenshot(page: object, name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
