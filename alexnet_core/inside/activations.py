@@ -3,6 +3,10 @@ predictions and a saliency map. Pure torch; the page only draws what comes out."
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -35,9 +39,29 @@ def labelled_modules(model: AlexNet) -> list[tuple[str, nn.Module]]:
             if p in model.labels and not isinstance(m, nn.Identity)]
 
 
+_LOCKS: weakref.WeakKeyDictionary[nn.Module, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def hooked(model: nn.Module) -> Iterator[None]:
+    """Held while forward hooks sit on ``model``. Models are cached and shared by every session, and a
+    hook fires on every pass through its module: two sessions' passes at once would fill each other's
+    captures. One lock per model keeps them apart, and different models run side by side."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault(model, threading.Lock())
+    with lock:
+        yield
+
+
 def capture(model: AlexNet, x: torch.Tensor) -> Capture:
     """One eval forward pass of one image (1, C, H, W), keeping every labelled layer's output."""
     outputs: dict[str, torch.Tensor] = {}
+    with hooked(model):
+        return _capture(model, x, outputs)
+
+
+def _capture(model: AlexNet, x: torch.Tensor, outputs: dict[str, torch.Tensor]) -> Capture:
     hooks = [m.register_forward_hook(lambda _m, _i, o, label=label: outputs.__setitem__(label, o[0]))
              for label, m in labelled_modules(model)]
     try:
@@ -181,13 +205,14 @@ def grad_cam(model: AlexNet, x: torch.Tensor, target: int, label: str | None = N
     label = label or last_conv_label(model)
     module = dict(labelled_modules(model))[label]
     kept: list[torch.Tensor] = []
-    hook = module.register_forward_hook(lambda _m, _i, o: kept.append(o))
-    try:
-        with torch.enable_grad():
-            logit = model.eval()(x.detach())[0, target]
-            (grad,) = torch.autograd.grad(logit, kept[0])
-    finally:
-        hook.remove()
+    with hooked(model):
+        hook = module.register_forward_hook(lambda _m, _i, o: kept.append(o))
+        try:
+            with torch.enable_grad():
+                logit = model.eval()(x.detach())[0, target]
+                (grad,) = torch.autograd.grad(logit, kept[0])
+        finally:
+            hook.remove()
     maps = kept[0].detach()[0]  # (C, h, w)
     cam = torch.relu((grad[0].mean(dim=(1, 2))[:, None, None] * maps).sum(0))
     cam = F.interpolate(cam[None, None], size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
