@@ -47,6 +47,12 @@ def inside(view: str):  # noqa: ANN201 - returns a live-view function
     return draw
 
 
+def activations(spec: ArchSpec, size: int) -> None:
+    """Inside's activation view with its comparison open: the same image and weights under each function."""
+    st.session_state.setdefault("inside_act_compare", True)
+    inside("Activation functions")(spec, size)
+
+
 def preprocessing(spec: ArchSpec, size: int) -> None:
     ctx = _ctx(spec, size)
     if ctx is not None:

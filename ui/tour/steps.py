@@ -69,7 +69,7 @@ def _layer(name: str) -> Change:
 STEPS: list[Step] = [
     Step("torchvision", live.preprocessing, "Use the paper's 227 px", lambda s, n: (s, 227)),
     Step("torchvision", live.conv1, "Set conv1's stride to 2", lambda s, n: (_conv1(s, stride=2), n)),
-    Step("torchvision", live.inside("Activation functions"), "Put tanh in every convolution",
+    Step("torchvision", live.activations, "Put tanh in every convolution",
          lambda s, n: (_convs(s, activation=Activation.TANH), n)),
     Step("paper2012", live.compare_norms, "Turn LRN off", lambda s, n: (_convs(s, lrn=None), n)),
     Step("torchvision", live.network, "Pool 2×2 at stride 2", _pools_2x2),
