@@ -31,6 +31,8 @@ def page() -> None:
     st.caption(f"**{state.spec_label()}** at {spec.in_channels}×{cfg.size}×{cfg.size}. Change any layer; every "
                f"shape is recomputed. Input size, channels and classes are in the sidebar. {budget.STATEMENT}")
     left, right = st.columns([5, 7], gap="medium")
+    with right:  # drawn first, so the changed figures are the first messages the browser gets
+        results(spec, preset, cfg.size)
     with left:
         controls.reset_button()
         msg = st.session_state.get(controls.MSG)
@@ -39,8 +41,6 @@ def page() -> None:
         controls.render_controls(spec, preset)
         with st.expander("Spec file (download / upload)"):
             spec_files(spec)
-    with right:
-        results(spec, preset, cfg.size)
     sidebar.after_fragment()
 
 
