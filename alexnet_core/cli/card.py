@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from alexnet_core.arch import budget
-from alexnet_core.cli.common import add_network_args, resolve_network
+from alexnet_core.cli.common import add_network_args, resolve_network, write_text
 from alexnet_core.figures.card import card_filename, card_for
 
 
@@ -22,11 +22,6 @@ def cmd_card(args: argparse.Namespace) -> int:
     budget.check(spec, h, w)  # the same refusal the pages give for a network nobody could build
     text = card_for(spec, h, w)
     out = args.out or Path(card_filename(spec, h, w))
-    if out.is_dir():
-        raise ValueError(f"{out} is a folder; give a file name such as card.html")
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ValueError(f"cannot write {out}: {exc.strerror}") from None
+    write_text(out, text, "card.html")
     print(f"wrote {out}: {spec.name} at {spec.in_channels}×{h}×{w}, {len(text.encode()) / 1e6:.1f} MB")
     return 0

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from alexnet_core.arch.codegen import generate_code
-from alexnet_core.cli.common import add_network_args, resolve_network
+from alexnet_core.cli.common import add_network_args, resolve_network, write_text
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -23,11 +23,6 @@ def cmd_code(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
         return 0
-    if args.out.is_dir():
-        raise ValueError(f"{args.out} is a folder; give a file name such as alexnet.py")
-    try:
-        args.out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ValueError(f"cannot write {args.out}: {exc.strerror}") from None
+    write_text(args.out, text, "alexnet.py")
     print(f"wrote {args.out}: {spec.name} at {spec.in_channels}×{h}×{w}, {text.count(chr(10))} lines")
     return 0

@@ -61,3 +61,13 @@ def resolve_network(args: argparse.Namespace) -> tuple[ArchSpec, tuple[int, int]
     spec = with_io(spec, in_channels=args.in_channels, num_classes=args.num_classes)
     size = args.input_size or (default, default)
     return spec, size
+
+
+def write_text(out: Path, text: str, example: str) -> None:
+    """Write a generated file; a folder or an unwritable path is one sentence (``example``: a good name)."""
+    if out.is_dir():
+        raise ValueError(f"{out} is a folder; give a file name such as {example}")
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot write {out}: {exc.strerror}") from None
