@@ -41,7 +41,7 @@ st.download_button("Download CSV", df.to_csv(index=False), file_name=f"{spec.nam
                    mime="text/csv", icon=":material/download:")
 downloads.card_button(spec, cfg.size, key="arch_card")
 downloads.code_button(spec, cfg.size, key="arch_code")
-tables.copy_out(summary)
+tables.copy_out(summary, "arch")
 
 st.subheader("Where the parameters live, where the compute goes")
 charts.show(plots.share_figure(summary), key="arch_share")

@@ -16,6 +16,17 @@ def code_blocks(at) -> dict[str, str]:
     return {c.language: c.value.strip() for c in at.code}  # st.code drops the last newline
 
 
+def opened_blocks(at, key: str) -> dict[str, str]:
+    """Open the copy-out expander, then each of its tabs: only an open one is drawn."""
+    assert not at.code  # folded away: nothing drawn until asked for
+    at.session_state[f"{key}_copy"] = True
+    at.run()
+    blocks = code_blocks(at)
+    at.session_state[f"{key}_copy_tab"] = "LaTeX"
+    at.run()
+    return {**blocks, **code_blocks(at)}
+
+
 def format_switch(at):
     return next(b for b in at.get("button_group") if b.proto.label == "Chart download format")
 
@@ -29,7 +40,7 @@ def test_architecture_copies_the_table_out(path):
     at = app(path, {"variant": "paper2012", "size": "227"})
     assert not at.exception, at.exception
     s = summarize(presets.get("paper2012").spec, 227)
-    blocks = code_blocks(at)
+    blocks = opened_blocks(at, "arch")
     assert blocks["markdown"] == tf.to_markdown(s).strip() and blocks["latex"] == tf.to_latex(s).strip()
     assert not card_button(at).proto.disabled
 
@@ -38,7 +49,7 @@ def test_layer_lab_copies_its_edit_out():
     spec = presets.get("torchvision").spec
     at = app("pages/layer_lab.py")
     assert not at.exception, at.exception
-    blocks = code_blocks(at)
+    blocks = opened_blocks(at, "lab")
     assert blocks["markdown"] == tf.to_markdown(analytic_summary(spec, 224)).strip()
     assert not card_button(at).proto.disabled
 

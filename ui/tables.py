@@ -26,12 +26,20 @@ def layer_table(summary: Summary) -> pd.DataFrame:
     )
 
 
-def copy_out(summary: Summary) -> None:
-    """The table as Markdown and as LaTeX in code blocks (each has a copy button), folded away until asked for."""
-    with st.expander("Copy the table for slides: Markdown, LaTeX", icon=":material/content_copy:"):
-        md, tex = st.tabs(["Markdown", "LaTeX"])
-        with md:
-            st.code(tf.to_markdown(summary), language="markdown")
-        with tex:
-            st.caption("A booktabs tabular: add `\\usepackage{booktabs}` to the preamble.")
-            st.code(tf.to_latex(summary), language="latex")
+def copy_out(summary: Summary, key: str) -> None:
+    """The table as Markdown and as LaTeX in code blocks (each has a copy button), folded away until asked for.
+    The expander and its tabs are stateful: only an open one's block is drawn, since a highlighted code block
+    costs the browser ~70 ms to redraw on every size change (BENCHMARKS.md, instant feedback)."""
+    box = st.expander("Copy the table for slides: Markdown, LaTeX", icon=":material/content_copy:",
+                      key=f"{key}_copy", on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        md, tex = st.tabs(["Markdown", "LaTeX"], key=f"{key}_copy_tab", on_change="rerun")
+        if md.open:
+            with md:
+                st.code(tf.to_markdown(summary), language="markdown")
+        if tex.open:
+            with tex:
+                st.caption("A booktabs tabular: add `\\usepackage{booktabs}` to the preamble.")
+                st.code(tf.to_latex(summary), language="latex")

@@ -60,7 +60,7 @@ def results(spec: ArchSpec, preset: ArchSpec, size: int) -> None:
                     metrics(result)
                     charts.show(flow_figure(spec, size), key="lab_flow")
                     table(result, preset, size)
-                    tables.copy_out(result)
+                    tables.copy_out(result, "lab")
                     downloads.card_button(spec, size, key="lab_card")
                     downloads.code_button(spec, size, key="lab_code")
     if arith.open:
