@@ -20,13 +20,14 @@ HELP = "One standalone .py file (torch alone): an nn.Module with the app's state
 def code_button(spec: ArchSpec, size: int, *, key: str) -> None:
     """The spec as one .py file; greyed out, saying why, when the spec cannot take ``size`` px."""
     try:
-        text = generate_code(spec, size)  # pure arithmetic and text: well under a millisecond per rerun
+        analytic_summary(spec, size)  # arithmetic only: tells now whether the file can exist
     except ShapeError as err:
         st.download_button(LABEL, "", file_name=code_filename(spec), disabled=True, help=str(err),
                            icon=":material/code:", key=key)
         return
-    st.download_button(LABEL, text, file_name=code_filename(spec), mime="text/x-python", help=HELP,
-                       icon=":material/code:", on_click="ignore", key=key)
+    # Built when pressed, as the card is: a rerun then sends no file (and the browser stores none).
+    st.download_button(LABEL, partial(generate_code, spec, size), file_name=code_filename(spec),
+                       mime="text/x-python", help=HELP, icon=":material/code:", on_click="ignore", key=key)
 
 
 CARD_LABEL = "Download model card (HTML)"
