@@ -12,6 +12,7 @@ from alexnet_core.inside import images
 from alexnet_core.spec import presets
 from alexnet_core.spec.types import ArchSpec
 from alexnet_core.training import presets as train_presets
+from alexnet_core.training.store import ACTIVE
 from alexnet_core.weights import imagenet
 from alexnet_core.weights.source import Kind, WeightsError, WeightsSource, checkpoint_files
 from ui import charts
@@ -94,9 +95,15 @@ def training(spec: ArchSpec, size: int) -> None:
     if not ids:
         st.info("Press the button to start both runs (about a minute on a laptop CPU); their curves appear here.")
         return
+    active = any(r.id in ids and r.status in ACTIVE for r in panel.store().list())
+    # As on the Training page: while a run trains, the curves redraw on their own (the rest of the step stays).
+    st.fragment(run_every=panel.REFRESH_S if active else None)(_curves)(ids)
+
+
+def _curves(ids: list[int]) -> None:
     runs = [r for r in panel.store().list() if r.id in ids]
     panel.compare(runs)
-    st.caption(" · ".join(f"#{r.id} {r.title}: {r.status}, {r.epochs_done} epochs" for r in runs))
+    st.caption(" · ".join(f"{r.title}: {r.status}, {r.epochs_done} epochs" for r in runs))
 
 
 def trained_features(spec: ArchSpec, size: int) -> None:
