@@ -150,6 +150,9 @@ def train(run: Run, cb: Any, should_stop: Any, start: int, state: dict[str, Any]
         return "cancelled", "cancelled by the user; finished epochs kept"
     except (TrainingFailed, ValueError, KeyError, FileNotFoundError) as exc:  # user-caused: one line
         return "failed", str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+    except OSError as exc:  # the run's files could not be written (a full disk, a read-only folder)
+        return "failed", (f"could not write the run's files ({exc.strerror or exc}); the epochs finished "
+                          "before it are kept, and Resume continues once there is room")
     except Exception as exc:  # a bug or a crash inside torch: keep the reason, keep the worker alive
         last = traceback.format_exc().strip().splitlines()[-1]
         return "failed", f"crashed: {type(exc).__name__}: {exc} ({last})"

@@ -85,7 +85,11 @@ def _atomic_save(payload: dict[str, Any], path: Path) -> Path:
     """tmp + rename, so that a killed process never leaves half a file under the real name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(payload, tmp)
+    try:
+        torch.save(payload, tmp)
+    except BaseException:  # a full disk mid-write: the previous file stays, and no half file is left
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(path)
     return path
 
