@@ -80,3 +80,12 @@ def test_presentation_mode_comes_from_the_link_and_stays_in_it():
     assert at.query_params["present"] == "1"
     at.toggle(key="present_toggle_tour").set_value(False).run()
     assert at.session_state["present"] is False and "present" not in at.query_params
+
+
+def test_the_table_marks_only_what_try_this_changed_against_the_steps_own_preset():
+    at = app_test("pages/tour.py", {"step": "7"})  # the 2012 network: nothing marked before the change
+    marks = at.dataframe[0].value["Δ"].tolist()
+    assert marks and not any(marks)
+    at.button(key="tour_try_7").click().run()  # one tower: the grouped convolutions change
+    changed = at.dataframe[0].value.loc[lambda d: d["Δ"] != "", "layer"].tolist()
+    assert {"conv2", "conv4", "conv5"} <= set(changed) and "conv1" not in changed

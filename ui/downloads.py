@@ -8,10 +8,9 @@ import streamlit as st
 
 from alexnet_core.arch.codegen import code_filename, generate_code
 from alexnet_core.arch.shapes import ShapeError
-from alexnet_core.arch.table import analytic_summary
 from alexnet_core.figures.card import card_filename, model_card
 from alexnet_core.spec.types import ArchSpec
-from ui import state
+from ui import cache, state
 
 LABEL = "Download as PyTorch code"
 HELP = "One standalone .py file (torch alone): an nn.Module with the app's state_dict keys, each layer's shape as a comment."
@@ -20,7 +19,7 @@ HELP = "One standalone .py file (torch alone): an nn.Module with the app's state
 def code_button(spec: ArchSpec, size: int, *, key: str) -> None:
     """The spec as one .py file; greyed out, saying why, when the spec cannot take ``size`` px."""
     try:
-        analytic_summary(spec, size)  # arithmetic only: tells now whether the file can exist
+        cache.analytic(spec, size)  # arithmetic only, shared with the page: can the file exist?
     except ShapeError as err:
         st.download_button(LABEL, "", file_name=code_filename(spec), disabled=True, help=str(err),
                            icon=":material/code:", key=key)
@@ -38,7 +37,7 @@ CARD_HELP = ("One self-contained HTML file: totals, the shape table and the shap
 def card_button(spec: ArchSpec, size: int, *, key: str) -> None:
     """The model card of ``spec`` at ``size`` px, built only when pressed (the file holds ~5 MB of plotly.js)."""
     try:
-        summary = analytic_summary(spec, size)  # arithmetic only: tells now whether a card can exist
+        summary = cache.analytic(spec, size)  # arithmetic only, shared with the page: can a card exist?
     except ShapeError as err:
         st.download_button(CARD_LABEL, "", file_name="card.html", disabled=True, help=str(err),
                            icon=":material/article:", key=key)

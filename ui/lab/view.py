@@ -10,12 +10,12 @@ import streamlit as st
 
 from alexnet_core.arch import budget, explain, fixes
 from alexnet_core.arch.shapes import ShapeError
-from alexnet_core.arch.table import Summary, analytic_summary
+from alexnet_core.arch.table import Summary
 from alexnet_core.figures import lab
 from alexnet_core.format import fmt_bytes, fmt_short
 from alexnet_core.spec.parse import spec_from_json
 from alexnet_core.spec.types import ArchSpec, SpecError
-from ui import charts, downloads, sidebar, state, tables
+from ui import cache, charts, downloads, sidebar, state, tables
 from ui.lab import controls
 
 MAX_UPLOAD = 64_000  # bytes: a spec is ~2 kB of JSON
@@ -73,7 +73,7 @@ def summary_or_problem(spec: ArchSpec, size: int) -> Summary | str:
     """The analytic table or the budget refusal (str), cached by the (frozen, hashable) spec; ShapeError is
     raised and never cached. Keyed by the object rather than its JSON: serialising costs more than the table."""
     problem = budget.memory_problem(spec, size)
-    return problem if problem else analytic_summary(spec, size)
+    return problem if problem else cache.analytic(spec, size)
 
 
 @lru_cache(maxsize=512)
@@ -130,7 +130,7 @@ def metrics(summary: Summary) -> None:
 def changed_rows(summary: Summary, preset: ArchSpec, size: int) -> list[bool]:
     """Rows whose layer, shape, parameters or window differ from the starting preset at the same size."""
     try:
-        base = {r.name: r for r in analytic_summary(preset, size).layers}
+        base = {r.name: r for r in cache.analytic(preset, size).layers}
     except ShapeError:
         return [True] * len(summary.layers)
     out = []

@@ -24,9 +24,10 @@ from ui.training import panel
 RATES = ("cpu_digits_adam_lr0.001", "cpu_digits_adam_lr0.01")  # a good learning rate, one too high
 
 
-def network(spec: ArchSpec, size: int) -> None:
-    """The Layer Lab's results (totals, flow plot, table) for the step's spec."""
-    lab_view.results(spec, presets.get("torchvision").spec, size)
+def network(spec: ArchSpec, size: int, base: ArchSpec) -> None:
+    """The Layer Lab's results (totals, flow plot, table) for the step's spec; ✎ marks what "Try this"
+    changed against the step's own preset (``base``)."""
+    lab_view.results(spec, base, size)
 
 
 def _ctx(spec: ArchSpec, size: int, source: WeightsSource | None = None) -> views.Ctx | None:
@@ -41,35 +42,35 @@ def _ctx(spec: ArchSpec, size: int, source: WeightsSource | None = None) -> view
 
 
 def inside(view: str):  # noqa: ANN201 - returns a live-view function
-    def draw(spec: ArchSpec, size: int) -> None:
+    def draw(spec: ArchSpec, size: int, base: ArchSpec) -> None:
         ctx = _ctx(spec, size)
         if ctx is not None:
             views.VIEWS[view](ctx)
     return draw
 
 
-def activations(spec: ArchSpec, size: int) -> None:
+def activations(spec: ArchSpec, size: int, base: ArchSpec) -> None:
     """Inside's activation view with its comparison open: the same image and weights under each function."""
     st.session_state.setdefault("inside_act_compare", True)
-    inside("Activation functions")(spec, size)
+    inside("Activation functions")(spec, size, base)
 
 
-def preprocessing(spec: ArchSpec, size: int) -> None:
+def preprocessing(spec: ArchSpec, size: int, base: ArchSpec) -> None:
     ctx = _ctx(spec, size)
     if ctx is not None:
         name = images.builtin_names()[0]
         views.preprocessing(ctx, inside_cache.builtin_image(name))
 
 
-def compare_norms(spec: ArchSpec, size: int) -> None:
+def compare_norms(spec: ArchSpec, size: int, base: ArchSpec) -> None:
     """The 2012 paper's LRN network against the BatchNorm one: Compare's figure."""
     entries = [presets.get(v) for v in ("paper2012", "batchnorm")]
     summaries = [analytic_summary(v.spec, v.input_size) for v in entries]
     charts.show(lab_figures.compare_figure([v.title for v in entries], summaries), key="tour_compare")
-    network(spec, size)
+    network(spec, size, base)
 
 
-def augmentation(spec: ArchSpec, size: int) -> None:
+def augmentation(spec: ArchSpec, size: int, base: ArchSpec) -> None:
     preset = train_presets.get(RATES[0])
     panel.augment_preview(preset.config, presets.get(preset.variant).spec)
 
@@ -90,7 +91,7 @@ def start_rates() -> None:
     st.session_state["tour_runs"] = ids
 
 
-def training(spec: ArchSpec, size: int) -> None:
+def training(spec: ArchSpec, size: int, base: ArchSpec) -> None:
     ids = _run_ids()
     if not ids:
         st.info("Press the button to start both runs (about a minute on a laptop CPU); their curves appear here.")
@@ -106,7 +107,7 @@ def _curves(ids: list[int]) -> None:
     st.caption(" · ".join(f"{r.title}: {r.status}, {r.epochs_done} epochs" for r in runs))
 
 
-def trained_features(spec: ArchSpec, size: int) -> None:
+def trained_features(spec: ArchSpec, size: int, base: ArchSpec) -> None:
     files = checkpoint_files()
     if files:
         source = WeightsSource(Kind.CHECKPOINT, checkpoint=files[0])
@@ -122,7 +123,7 @@ def trained_features(spec: ArchSpec, size: int) -> None:
         views.feature_maps(ctx)
 
 
-def conv1(spec: ArchSpec, size: int) -> None:
+def conv1(spec: ArchSpec, size: int, base: ArchSpec) -> None:
     """The table for the step's spec, then the conv1 filters it starts with."""
-    network(spec, size)
-    inside("conv1 filters")(spec, size)
+    network(spec, size, base)
+    inside("conv1 filters")(spec, size, base)

@@ -79,4 +79,4 @@ def render() -> None:
     with right:
         box = st.container(height=760 if present.is_on() else "content", border=False)
         with box:
-            step.live(spec, size)
+            step.live(spec, size, presets.get(step.variant).spec)

@@ -14,7 +14,7 @@ from alexnet_core.paths import ASSETS
 from alexnet_core.spec.types import Activation, ArchSpec, Pool
 from ui.tour import live
 
-View = Callable[[ArchSpec, int], None]
+View = Callable[[ArchSpec, int, ArchSpec], None]  # (the step's spec, its size, its preset)
 Change = Callable[[ArchSpec, int], tuple[ArchSpec, int]]
 
 
