@@ -56,23 +56,24 @@ def render() -> None:
     problem = st.session_state.pop("tour_problem", None)
     if problem:
         st.warning(problem, icon=":material/link_off:")
-    head = st.columns([6, 1, 1, 2], vertical_alignment="center")
-    head[0].markdown(f"### Step {n} of {len(STEPS)} · {title}")
-    head[1].button("Back", icon=":material/arrow_back:", key="tour_back", on_click=go, args=(n - 1,),
-                   disabled=n == 1, shortcut="PageUp", width="stretch")
-    head[2].button("Next", icon=":material/arrow_forward:", key="tour_next", on_click=go, args=(n + 1,),
-                   disabled=n == len(STEPS), shortcut="PageDown", width="stretch")
-    with head[3]:
+    # One row that wraps on a narrow window rather than squeezing the buttons' labels.
+    head = st.container(horizontal=True, vertical_alignment="center", gap="medium")
+    with head:
+        st.markdown(f"### Step {n} of {len(STEPS)} · {title}", width="content")
+        st.button("Back", icon=":material/arrow_back:", key="tour_back", on_click=go, args=(n - 1,),
+                  disabled=n == 1, shortcut="PageUp")
+        st.button("Next", icon=":material/arrow_forward:", key="tour_next", on_click=go, args=(n + 1,),
+                  disabled=n == len(STEPS), shortcut="PageDown")
         present.toggle("tour")
     spec, size = _state(n)
     left, right = st.columns([2, 3], gap="large")
     with left:
         st.markdown(text)
-        c = st.columns(2)
-        c[0].button(f"Try this: {step.try_label}", key=f"tour_try_{n}", on_click=_try, args=(n,),
-                    type="primary", icon=":material/science:", width="stretch")
-        c[1].button("Back to the step's start", key=f"tour_reset_{n}", on_click=_reset, args=(n,),
-                    disabled=not st.session_state.get(f"tour_tried_{n}"), width="stretch")
+        row = st.container(horizontal=True)
+        row.button(f"Try this: {step.try_label}", key=f"tour_try_{n}", on_click=_try, args=(n,),
+                   type="primary", icon=":material/science:")
+        row.button("Back to the step's start", key=f"tour_reset_{n}", on_click=_reset, args=(n,),
+                   disabled=not st.session_state.get(f"tour_tried_{n}"))
         st.caption(f"This step's network: {presets.get(step.variant).title}"
                    f"{' (changed by Try this)' if st.session_state.get(f'tour_tried_{n}') else ''} at {size} px. "
                    "Your own Layer Lab edit and sidebar settings are kept as they are.")
