@@ -174,6 +174,10 @@ def test_saliency_is_the_input_gradient():
     g = xx.grad[0].abs().amax(0)
     np.testing.assert_allclose(sal, (g / g.max()).numpy(), rtol=1e-5)
     assert sal.shape == (40, 40) and sal.max() == pytest.approx(1.0)
+    model.zero_grad(set_to_none=True)
+    A.saliency(model, x, 2)
+    # the shared, cached model gets no parameter gradients: nothing to race on, no second copy of the weights
+    assert all(p.grad is None for p in model.parameters())
 
 
 def test_grad_cam_weights_maps_by_their_mean_gradient():

@@ -183,11 +183,12 @@ def top5(logits: torch.Tensor, names: list[str] | tuple[str, ...] | None, log_so
 
 def saliency(model: AlexNet, x: torch.Tensor, target: int) -> np.ndarray:
     """|d logit_target / d input|, max over channels, scaled to [0, 1]: (H, W)."""
+    # autograd.grad to the input only: no parameter .grad is written on the shared, cached model, so two
+    # sessions asking at once neither race on zero_grad nor hold a second copy of the weights as gradients.
     x = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
-        model.eval()(x)[0, target].backward()
-    g = x.grad[0].abs().amax(0)  # type: ignore[index]
-    model.zero_grad(set_to_none=True)
+        (grad,) = torch.autograd.grad(model.eval()(x)[0, target], x)
+    g = grad[0].abs().amax(0)
     return (g / g.max().clamp_min(1e-12)).numpy()
 
 
