@@ -3,7 +3,8 @@
 browser. Each line it prints is one JSON object; an exception is printed as one ``ERROR`` line and the
 process exits 1, which a test reads as what a user would have seen.
 
-    python -m tests.fault_app FOLDER submit EPOCHS COUNT [GO_FILE]   queue COUNT runs, then keep kicking
+    python -m tests.fault_app FOLDER submit EPOCHS COUNT [GO [UNTIL]]  queue COUNT runs (once file GO exists),
+                                            kick until they end (or until file UNTIL exists), exit normally
     python -m tests.fault_app FOLDER kick                            one page view of a restarted app
     python -m tests.fault_app FOLDER resume RUN                      press Resume, kick until it ends
 """
@@ -36,9 +37,9 @@ def say(**fields: object) -> None:
     print(json.dumps(fields), flush=True)
 
 
-def kick_until_ended(folder: Path, backend: object, runs: list[int]) -> None:
+def kick_until_ended(folder: Path, backend: object, runs: list[int], until: Path | None = None) -> None:
     store = Store(folder)
-    while any(store.get(r).status in ACTIVE for r in runs):
+    while not until.exists() if until is not None else any(store.get(r).status in ACTIVE for r in runs):
         backend.ensure()  # type: ignore[attr-defined]
         time.sleep(KICK_S)
     say(seen=sorted(r.id for r in store.list()), ended={r: store.get(r).status for r in runs})
@@ -49,13 +50,13 @@ def main(argv: list[str]) -> None:
     backend = make_backend(folder, "local")
     if command == "submit":
         epochs, count = int(args[0]), int(args[1])
-        if len(args) > 2:  # a start line shared with another app process: both open a fresh store at once
-            while not Path(args[2]).exists():
-                time.sleep(0.01)
+        go, until = (Path(a) if a != "-" else None for a in (args[2:] + ["-", "-"])[:2])
+        while go is not None and not go.exists():  # a start line shared with another app process
+            time.sleep(0.01)
         runs = [submit(Store(folder), SPEC, tiny(epochs), f"app {os.getpid()} #{i}", backend) for i in range(count)]
         backend.ensure()
         say(runs=runs, pid=os.getpid())
-        kick_until_ended(folder, backend, runs)
+        kick_until_ended(folder, backend, runs, until)
     elif command == "kick":
         backend.ensure()
         say(runs={r.id: r.status for r in Store(folder).list()})

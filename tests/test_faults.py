@@ -4,7 +4,9 @@ two app processes sharing one runs folder."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
+import io
 import json
 import os
 import signal
@@ -147,3 +149,57 @@ def test_kill_9_of_the_app_and_its_worker_mid_run_is_interrupted_on_restart_and_
         assert epochs_are_whole(s, rid) > kept  # it continued after the kept epochs, none twice
     finally:
         end_session(resumed)
+
+
+def test_an_app_that_exits_leaves_the_worker_it_started_training_another_apps_run(tmp_path):
+    s, stop = Store(tmp_path / "runs"), tmp_path / "stop"
+    a = start_app(tmp_path, "a", "submit", "1", "1", "-", str(stop))  # its worker serves the folder
+    b = None
+    try:
+        (first,) = lines(tmp_path, "a")[0]["runs"]
+        wait_for(lambda: s.get(first).status == "done", what="app a's run")
+        b = start_app(tmp_path, "b", "submit", "500", "1")
+        (rid,) = lines(tmp_path, "b")[0]["runs"]
+        wait_for(lambda: s.get(rid).epochs_done >= 1, what="app b's run on app a's worker")
+        assert s.get(rid).pid == s.get(first).pid  # one worker per device, whoever started it
+        stop.touch()
+        assert a.wait(60) == 0  # app a exits normally (its atexit hooks run) ...
+        before = s.get(rid).epochs_done
+        wait_for(lambda: s.get(rid).epochs_done > before or s.get(rid).status != "running", what="b's next epoch")
+        assert s.get(rid).status == "running"  # ... and b's run trains on, not interrupted
+        s.request_cancel(rid)
+        assert lines(tmp_path, "b", 2)[1]["ended"] == {str(rid): "cancelled"}
+        assert epochs_are_whole(s, rid) > before
+    finally:
+        for p in (a, b):
+            if p is not None:
+                end_session(p)
+
+
+def test_two_app_processes_sharing_one_runs_folder_run_every_run_once_and_see_them_all(tmp_path):
+    go = tmp_path / "go"
+    apps = {name: start_app(tmp_path, name, "submit", "2", "3", str(go)) for name in ("a", "b")}
+    try:
+        time.sleep(0.5)  # both wait at the start line; from here they open a fresh store at once
+        go.touch()
+        done = {name: lines(tmp_path, name, 2) for name in apps}  # no ERROR line: no "database is locked"
+        assert all(p.wait(60) == 0 for p in apps.values())
+    finally:
+        for p in apps.values():
+            end_session(p)
+    s = Store(tmp_path / "runs")
+    mine = {name: got[0]["runs"] for name, got in done.items()}
+    every = sorted(mine["a"] + mine["b"])
+    assert len(set(every)) == 6 and every == [r.id for r in reversed(s.list())]  # unique ids, nothing lost
+    assert all(got[1]["seen"] == every for got in done.values())  # each app sees the other's runs too
+    runs = sorted(s.list(), key=lambda r: r.started)
+    assert all(r.status == "done" and r.epochs_done == 2 for r in runs)  # nobody's recovery interrupted another's
+    assert all(a.finished <= b.started for a, b in zip(runs, runs[1:], strict=False))  # one at a time, each once
+    for r in runs:
+        assert epochs_are_whole(s, r.id) == 2
+    rows = list(csv.reader(io.StringIO(s.export_csv(every))))
+    assert rows[0] == ["run", "label", "key", "step", "value", "wall_time"] and all(len(x) == 6 for x in rows)
+    for r in runs:  # each run's rows are its own, whole, and together
+        own = [i for i, x in enumerate(rows) if x[0] == str(r.id)]
+        assert own == list(range(own[0], own[0] + len(own))) and {x[1] for x in rows if x[0] == str(r.id)} == {r.label}
+        assert sum(x[2] == "epoch/test_acc" for x in rows if x[0] == str(r.id)) == 2
