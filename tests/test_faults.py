@@ -19,6 +19,7 @@ import torch
 
 from alexnet_core.spec import presets
 from alexnet_core.training import jobs
+from alexnet_core.training import store as store_mod
 from alexnet_core.training.loop import TrainConfig
 from alexnet_core.training.records import pid_alive
 from alexnet_core.training.store import Store
@@ -55,6 +56,27 @@ def test_a_full_disk_during_an_epochs_checkpoint_keeps_the_last_one_and_marks_th
     ckpt = load_checkpoint(s.checkpoint_path(rid))  # the previous checkpoint is intact
     assert ckpt.spec is not None
 
+
+
+def test_a_recovery_never_interrupts_a_run_that_another_app_resumed_after_it_was_read(monkeypatch):
+    s = Store()
+    rid = jobs.submit(s, SPEC, TWO, "raced")
+    dead = s.claim_next("cpu", 2**22 + 1).pid  # its worker died
+    s.commit_epoch(rid, 1, [("epoch/test_acc", 1, 0.5)])
+
+    def alive(pid):  # app a's recovery has read the run; before it writes, app b resumes it on a live worker
+        if pid == dead and s.get(rid).pid == dead:
+            s.finish(rid, "interrupted", "b's own recovery")
+            s.requeue(rid, resume=True)
+            s.claim_next("cpu", os.getpid())
+        return pid != dead
+
+    monkeypatch.setattr(store_mod, "pid_alive", alive)
+    assert s.recover() == []
+    run = s.get(rid)
+    assert run.status == "running" and run.pid == os.getpid() and run.epochs_done == 1
+    monkeypatch.setattr(store_mod, "pid_alive", lambda pid: False)  # now its worker dies too
+    assert s.recover() == [rid] and s.get(rid).status == "interrupted"
 
 # ---------------------------------------------------------------- app processes (issue 14)
 # tests/fault_app.py is an app-like process: it queues and kicks runs through the Training page's own calls.
