@@ -3,6 +3,7 @@
 import streamlit as st
 
 from alexnet_core.arch.shapes import ShapeError
+from alexnet_core.inside.images import ImageError
 from ui import sidebar, state
 from ui.inside import context, inputs, views
 
@@ -30,7 +31,7 @@ spec, size = loaded.spec, loaded.input_size(cfg.size)
 
 try:
     ctx = context.build(loaded, image_key, image, size)
-except ShapeError as err:
+except (ShapeError, ImageError) as err:  # the size does not fit the network; the image cannot be resized to it
     st.error(str(err), icon=":material/error:")
     st.stop()
 with st.expander("Preprocessing: before and after"):

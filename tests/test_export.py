@@ -138,6 +138,22 @@ def test_a_checkpoint_is_exported_at_the_size_it_was_trained_at():
     assert check_export(exp).passed
 
 
+@pytest.mark.parametrize("where", ["key", "value"])
+def test_a_metadata_entry_that_is_not_utf8_is_skipped_not_a_typeerror(where):
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])
+    graph = helper.make_graph([helper.make_node("Identity", ["input"], ["logits"])], "g", [x],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 3, 8, 8])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.metadata_props.add(key="alexnet_explorer.spec", value="{}")
+    data = model.SerializeToString()
+    at = data.find(b"alexnet_explorer.spec" if where == "key" else b"{}")
+    broken = data[:at] + b"\xff" + data[at + 1:]  # a flipped byte: no longer valid UTF-8
+    report = check_bytes(broken)
+    assert report.checks and not any("TypeError" in c.detail for c in report.checks)
+
+
 def test_a_flipped_weight_byte_fails_the_digest_and_a_cut_file_does_not_parse():
     v = variants.get("small_input")
     data = export(v.spec, (64, 64)).data

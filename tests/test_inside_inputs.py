@@ -88,6 +88,21 @@ def test_bad_uploads_give_one_clear_sentence(data, needle):
     assert needle in msg and "bad.png" in msg and "\n" not in msg
 
 
+@pytest.mark.parametrize("wh,size", [((20_000, 1), 224), ((1, 60_000), 32), ((96, 12), 2048)])
+def test_a_long_thin_upload_is_refused_before_the_resize_would_take_gigabytes(monkeypatch, wh, size):
+    """A 1×20000 PNG is a few kB and under the pixel limit, but its short side resized to 256 px makes it
+    5 million × 256 pixels: refused in one sentence, and nothing is resized first."""
+    img = images.decode_upload(encoded(Image.new("RGB", wh, "red"), "PNG"), "thin.png")
+
+    def no_resize(*args, **kwargs):
+        raise AssertionError("resized before the refusal")
+
+    monkeypatch.setattr(Image.Image, "resize", no_resize)
+    with pytest.raises(ImageError, match="long and thin") as err:
+        images.preprocess(img, size)
+    assert "\n" not in str(err.value) and f"{wh[0]}×{wh[1]} pixels" in str(err.value)
+
+
 def test_upload_size_cap(monkeypatch):
     monkeypatch.setattr(images, "MAX_UPLOAD_BYTES", 1000)
     with pytest.raises(ImageError, match="up to 0 MB"):

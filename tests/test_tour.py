@@ -59,6 +59,13 @@ def test_next_and_back_move_and_a_bad_step_is_named():
     assert at.session_state["tour_step"] == 1
 
 
+@pytest.mark.parametrize("raw", ["²", "١"])  # str.isdigit() says yes to both; int() takes only the second
+def test_a_step_of_unicode_digits_in_the_link_is_named_not_a_traceback(raw):
+    at = app_test("pages/tour.py", {"step": raw})
+    assert not at.exception and at.session_state["tour_step"] == 1
+    assert any(f"step={raw!r}" in w.value for w in at.warning)
+
+
 def test_the_tour_leaves_the_users_own_lab_edit_alone():
     tv = presets.get("torchvision").spec
     from dataclasses import replace

@@ -93,6 +93,16 @@ def test_out_of_memory_is_a_failure_reason(monkeypatch):
         fit(variants.get("torchvision").spec, TrainConfig(epochs=1, train_limit=64, **TINY), PrintCallbacks())
 
 
+@pytest.mark.parametrize("setting,value", [("weight_decay", -1.0), ("weight_decay", float("nan")),
+                                           ("momentum", 1.5), ("momentum", float("-inf")), ("crop", 1e308),
+                                           ("crop", float("nan")), ("jitter", -0.5), ("jitter", 3.0)])
+def test_out_of_range_or_nan_optimizer_and_augmentation_settings_are_refused_before_a_run(setting, value):
+    """Such values passed check() and broke later: torch's optimizer raised in the worker, or a huge crop
+    made every augmented batch NaN."""
+    with pytest.raises(ValueError, match=f"{setting} must be between"):
+        TrainConfig(**{setting: value}).check()
+
+
 def test_bad_settings_fail_with_one_clear_line():
     with pytest.raises(ValueError, match="optimizer"):
         TrainConfig(optimizer="rmsprop").check()

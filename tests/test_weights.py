@@ -167,6 +167,17 @@ def test_checkpoint_errors_are_one_sentence():
         load(WeightsSource(Kind.CHECKPOINT), TINY)
 
 
+@pytest.mark.parametrize("value", [0.5, "weights", None, [1, 2], {"a": torch.zeros(1)}])
+def test_a_checkpoint_whose_state_dict_holds_a_non_tensor_is_refused_in_one_sentence(value):
+    state = build_model(TINY, seed=0).state_dict()
+    key = next(iter(state))
+    path = runs_dir() / "odd.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"format": 1, "spec": TINY.to_dict(), "state_dict": {**state, key: value}, "meta": {}}, path)
+    with pytest.raises(WeightsError, match=f"holds '{key}' that is not a tensor"):
+        load(WeightsSource(Kind.CHECKPOINT, checkpoint="odd.pt"), TINY, size=32)
+
+
 def test_checkpoint_meta_round_trip_checks_every_field():
     path = runs_dir() / "m.pt"
     ck.save_checkpoint(path, TINY, build_model(TINY, seed=1), {"epoch": 2, "test_acc": 0.5}, TRAINED)

@@ -202,7 +202,9 @@ def _digest(graph: onnx.GraphProto, tensors: Iterable[tuple[str, tuple[int, ...]
 
 
 def read_meta(proto: onnx.ModelProto) -> dict[str, str]:
-    return {p.key[len(META_PREFIX):]: p.value for p in proto.metadata_props if p.key.startswith(META_PREFIX)}
+    # A damaged file's key or value can come back as bytes (not valid UTF-8): it is not ours, skip it.
+    return {p.key[len(META_PREFIX):]: p.value for p in proto.metadata_props
+            if isinstance(p.key, str) and isinstance(p.value, str) and p.key.startswith(META_PREFIX)}
 
 
 def _feature_hw(trace: list[shapes.LayerShape], size: tuple[int, int]) -> tuple[int, int]:

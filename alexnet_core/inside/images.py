@@ -207,12 +207,17 @@ def preprocess(img: np.ndarray, size: int, in_channels: int = 3, mean: tuple[flo
     """torchvision's ImageNet recipe scaled to any size: resize the short side to size·256/224,
     centre-crop size×size, scale to [0, 1], normalise. ``mean``/``std`` are what the weights were
     trained with (one value per channel of the training images, as training does it: normalise,
-    then grey <-> RGB); without them, ImageNet's (grey for other channel counts)."""
+    then grey <-> RGB); without them, ImageNet's (grey for other channel counts). ImageError, before
+    anything is resized, when the resized image would be over the pixel limit (a long, thin one)."""
     h, w = img.shape[:2]
     short = max(size, round(size * 256 / 224))
     scale = short / min(h, w)
     # torchvision truncates the long side (int, not round) and rounds the crop offset
     nh, nw = (short, max(size, int(w * scale))) if h <= w else (max(size, int(h * scale)), short)
+    if nh * nw > MAX_PIXELS:  # a long, thin image (1×20000 px is a 60 kB PNG) would resize to gigabytes
+        raise ImageError(f"the image is {w}×{h} pixels, so long and thin that resizing its short side to {short} px "
+                         f"makes it {nw}×{nh}, over the {MAX_PIXELS // 1_000_000}-megapixel limit; crop it "
+                         "closer to a square")
     pil = Image.fromarray(img).resize((nw, nh), Image.BILINEAR)
     top, left = int(round((nh - size) / 2)), int(round((nw - size) / 2))
     crop = np.asarray(pil.crop((left, top, left + size, top + size)))

@@ -4,7 +4,8 @@ The store is the only channel: the app queues runs and asks for cancels; the wor
 trains and writes metrics, heartbeats and checkpoints. A file lock per device makes sure that
 only one worker serves a device, however many app processes start one. A worker that dies
 mid-epoch leaves its finished epochs (metrics + resume state) behind; ``Store.recover`` marks
-its run interrupted, and ``resume`` continues after the last finished epoch.
+its run interrupted, and ``resume`` continues after the last finished epoch. The worker outlives the app
+process that started it (killed or exited): it finishes what the store holds, then exits when idle.
 """
 
 from __future__ import annotations
@@ -251,6 +252,10 @@ class Launcher:
                                         daemon=True, name=f"alexnet-worker-{self.device}")
         with _main_not_rerun():
             self.process.start()
+        # The worker serves the runs folder, not this app: a run of another app process sharing the folder
+        # may be on it. Off multiprocessing's list of children, this process's normal exit (which would
+        # terminate a daemon child) leaves it training, as a kill -9 of the app always did.
+        mp.process._children.discard(self.process)  # type: ignore[attr-defined]
 
     @property
     def pid(self) -> int | None:

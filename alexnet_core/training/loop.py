@@ -81,6 +81,10 @@ class TrainConfig:
                 raise ValueError(f"{name} must be between {lo} and {hi}, got {value}")
         if not (0 < self.lr <= 10) or math.isnan(self.lr):
             raise ValueError(f"lr must be in (0, 10], got {self.lr}")
+        for name, lo, hi in (("weight_decay", 0.0, 1.0), ("momentum", 0.0, 0.999), ("crop", 0.0, 0.5),
+                             ("jitter", 0.0, 0.9)):  # the Training page's widget ranges; NaN fails too
+            if not lo <= getattr(self, name) <= hi:
+                raise ValueError(f"{name} must be between {lo:g} and {hi:g}, got {getattr(self, name)}")
         if not 0.01 <= self.width <= 4:
             raise ValueError(f"width must be between 0.01 and 4, got {self.width}")
         if self.dropout is not None and not 0 <= self.dropout < 1:

@@ -196,11 +196,17 @@ class Store:
         now = time.time()
         lost = [r for r in self.list(["running"])
                 if not pid_alive(r.pid) or (r.heartbeat is not None and now - r.heartbeat > stale_after)]
-        for r in lost:
-            who = ("the app process following it on Ray stopped (restarted?)" if r.backend == "ray"
-                   else "the worker stopped")
-            self.finish(r.id, "interrupted", f"{who} during epoch {r.epochs_done + 1}; {kept(r.epochs_done)}")
-        return [r.id for r in lost]
+        marked = []
+        with self._db() as db:
+            for r in lost:  # only if nobody claimed or beat since it was read: another app may have resumed it
+                who = ("the app process following it on Ray stopped (restarted?)" if r.backend == "ray"
+                       else "the worker stopped")
+                cur = db.execute("UPDATE runs SET status='interrupted', reason=?, finished=?, eta_s=NULL"
+                                 " WHERE id=? AND status='running' AND pid IS ? AND heartbeat IS ?",
+                                 (f"{who} during epoch {r.epochs_done + 1}; {kept(r.epochs_done)}", time.time(),
+                                  r.id, r.pid, r.heartbeat))
+                marked += [r.id] * cur.rowcount
+        return marked
 
     def delete(self, run_id: int) -> None:
         with self._db() as db:

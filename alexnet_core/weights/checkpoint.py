@@ -121,6 +121,9 @@ def load_checkpoint(path: Path) -> Checkpoint:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT or not isinstance(
             payload.get("state_dict"), dict):
         raise CheckpointError(f"{path.name} is not an AlexNet Explorer checkpoint")
+    odd = next((k for k, v in payload["state_dict"].items() if not isinstance(v, torch.Tensor)), None)
+    if odd is not None:
+        raise CheckpointError(f"{path.name} holds {str(odd)[:80]!r} that is not a tensor: not a state_dict")
     try:
         spec = spec_from_dict(payload["spec"])
     except (SpecError, ValueError, TypeError, KeyError) as exc:

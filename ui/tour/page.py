@@ -19,7 +19,7 @@ def current() -> int:
     ss = st.session_state
     if STEP not in ss:
         raw = st.query_params.get("step")
-        n = int(raw) if raw is not None and raw.isdigit() and 1 <= int(raw) <= len(STEPS) else None
+        n = int(raw) if raw is not None and raw.isascii() and raw.isdigit() and 1 <= int(raw) <= len(STEPS) else None
         if raw is not None and n is None:
             ss["tour_problem"] = f"Ignored from the link: step={raw[:20]!r} is not a step from 1 to {len(STEPS)}."
         ss[STEP] = n or 1
