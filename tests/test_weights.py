@@ -212,12 +212,13 @@ def test_resume_round_trip_and_atomic_write(monkeypatch):
             out.write(b"half")
         raise KeyboardInterrupt
 
+    real_save = torch.save
     monkeypatch.setattr(torch, "save", dies)
     with pytest.raises(KeyboardInterrupt):
         ck.save_resume(path, model, opt, 3, {"test_acc": 0.5})
     with pytest.raises(KeyboardInterrupt):
         ck.save_checkpoint(runs_dir() / "run_00001" / ck.MODEL_FILE, TINY, model)
-    monkeypatch.undo()
+    monkeypatch.setattr(torch, "save", real_save)  # not undo(): that would drop the isolated runs folder too
     assert ck.load_resume(path)["epoch"] == 2
     assert not (runs_dir() / "run_00001" / ck.MODEL_FILE).exists()
     torch.save({"model": {}}, path)
