@@ -26,6 +26,7 @@ from alexnet_core.training.data import DatasetError
 from alexnet_core.weights.checkpoint import CheckpointError
 from alexnet_core.weights.imagenet import WeightsError
 from tests import fuzz_entries as E
+from tests.fuzz_cli import cli_argv, enter_cli
 from tests.fuzz_corpus import image_bytes, spec_text
 from tests.fuzz_files import CALLED, checkpoint_bytes, onnx_bytes
 from tests.fuzz_meter import FUZZ_BYTES, PIL_BYTES_PER_PIXEL, OverBudget, metered, small_budget
@@ -69,7 +70,7 @@ WAYS: list[Way] = [
     Way("image upload / camera", E.image_and_size(image_bytes), E.enter_image, IMAGE_BYTES, IMAGE_BYTES // 4),
     Way("checkpoint file", E.checkpoint_and_use(checkpoint_bytes), E.enter_checkpoint),
     Way("ONNX file", onnx_bytes, E.enter_onnx),
-    Way("CLI flags", E.cli_argv, E.enter_cli),
+    Way("CLI flags", cli_argv, enter_cli),
     Way("training settings", E.train_settings, E.enter_training),
 ]
 
