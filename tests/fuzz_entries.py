@@ -1,5 +1,5 @@
 """The entry functions the fuzz calls, one per way in, each the real code a page or command runs
-first with what a user gave; and the inputs for the ways whose input is not a file (URL, CLI, settings).
+first with what a user gave; and the inputs for the URL and the training settings (the CLI: tests/fuzz_cli.py).
 
 Page code reads ``st.session_state`` and ``st.query_params``; here a fresh stand-in holds them for
 each input (a new session on a deep link), so the real ui/ functions run without a server.
