@@ -1,13 +1,14 @@
 """Architecture: the layer-by-layer shape table, totals, and where parameters and compute go."""
 
+from functools import partial
+
 import streamlit as st
 
 from alexnet_core.arch.shapes import ShapeError
-from alexnet_core.figures import arch as plots
 from alexnet_core.format import fmt_bytes, fmt_count
 from alexnet_core.spec import presets
 from ui import cache, charts, downloads, sidebar, state, tables
-from ui.architecture import formula
+from ui.architecture import cached, formula
 
 cfg = sidebar.page_setup()
 spec = state.current_spec()
@@ -33,19 +34,20 @@ c[0].metric("Classifier's share of parameters", f"{summary.classifier_param_shar
 c[1].metric("Convolutions' share of mult-adds", f"{summary.conv_mult_add_share:.1%}")
 c[2].metric("Activation memory per image", fmt_bytes(summary.activation_bytes), help="float32, all layer outputs")
 
-df = tables.layer_table(summary)
+df = cached.table(spec, cfg.size)
 st.dataframe(df, hide_index=True, width="stretch", key="arch_table", height=36 + 35 * len(df),
              column_config={"params": st.column_config.NumberColumn(format="localized"),
                             "mult-adds": st.column_config.NumberColumn(format="localized")})
-st.download_button("Download CSV", df.to_csv(index=False), file_name=f"{spec.name}_{cfg.size}px.csv",
-                   mime="text/csv", icon=":material/download:")
+st.download_button("Download CSV", partial(cached.csv, spec, cfg.size), file_name=f"{spec.name}_{cfg.size}px.csv",
+                   mime="text/csv", icon=":material/download:", on_click="ignore")
 downloads.card_button(spec, cfg.size, key="arch_card")
 downloads.code_button(spec, cfg.size, key="arch_code")
 tables.copy_out(summary, "arch")
 
 st.subheader("Where the parameters live, where the compute goes")
-charts.show(plots.share_figure(summary), key="arch_share")
-charts.show(plots.params_macs_figure(summary), key="arch_bars")
+share, bars = cached.figures(spec, cfg.size)
+charts.show(share, key="arch_share")
+charts.show(bars, key="arch_bars")
 
 st.subheader("Output size, worked out")
 formula.worked_out(spec, cfg.size)
