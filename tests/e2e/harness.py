@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -57,12 +58,21 @@ def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90.0, c
             raise RuntimeError("streamlit did not become healthy")
         yield url
     finally:
-        proc.terminate()
+        # The whole group: a training worker the app spawned outlives the app by design (it serves the
+        # runs folder), and a test's must not go on loading the machine after its server is gone.
+        _signal_group(proc.pid, signal.SIGTERM)
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            _signal_group(proc.pid, signal.SIGKILL)
         log.close()
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)  # start_new_session=True made the server its group's leader
+    except ProcessLookupError:
+        pass
 
 
 FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]  # a test pattern, no prompt
