@@ -191,6 +191,22 @@ def _lock(folder: Path, device: str) -> Any:
     return f
 
 
+def lock_held(folder: Path, device: str) -> bool:
+    """True if a live worker holds this device's lock. A separate open of the file, so this process's own
+    lock (another open file description) conflicts too; released at once."""
+    try:
+        f = open(folder / f"worker-{device}.lock", "a+")
+    except OSError:
+        return False
+    with f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return False
+
+
 def worker_main(runs_folder: str, device: str, idle_exit_s: float = IDLE_EXIT_S) -> None:
     """Entry point of the worker process: claim, run, repeat; exit when idle."""
     if os.environ.get("ALEXNET_TRAIN_THREADS", "").isdigit():
@@ -248,6 +264,8 @@ class Launcher:
             return
         if not any(r.device == self.device and r.backend == "local" for r in store.list(["queued"])):
             return
+        if lock_held(self.folder, self.device):  # another app's worker serves the device and claims these runs:
+            return  # spawning one (a torch import) only to find the lock held would cost seconds per page view
         self.process = self.ctx.Process(target=worker_main, args=(str(self.folder), self.device, self.idle_exit_s),
                                         daemon=True, name=f"alexnet-worker-{self.device}")
         with _main_not_rerun():
