@@ -64,7 +64,7 @@ def test_a_recovery_never_interrupts_a_run_that_another_app_resumed_after_it_was
     dead = s.claim_next("cpu", 2**22 + 1).pid  # its worker died
     s.commit_epoch(rid, 1, [("epoch/test_acc", 1, 0.5)])
 
-    def alive(pid):  # app a's recovery has read the run; before it writes, app b resumes it on a live worker
+    def alive(pid, start=None):  # app a's recovery has read the run; before it writes, app b resumes it on a live worker
         if pid == dead and s.get(rid).pid == dead:
             s.finish(rid, "interrupted", "b's own recovery")
             s.requeue(rid, resume=True)
@@ -75,7 +75,7 @@ def test_a_recovery_never_interrupts_a_run_that_another_app_resumed_after_it_was
     assert s.recover() == []
     run = s.get(rid)
     assert run.status == "running" and run.pid == os.getpid() and run.epochs_done == 1
-    monkeypatch.setattr(store_mod, "pid_alive", lambda pid: False)  # now its worker dies too
+    monkeypatch.setattr(store_mod, "pid_alive", lambda pid, start=None: False)  # now its worker dies too
     assert s.recover() == [rid] and s.get(rid).status == "interrupted"
 
 # ---------------------------------------------------------------- app processes (issue 14)

@@ -34,6 +34,7 @@ class Run:
     cancel: bool
     resume: bool
     backend: str = "local"  # who runs it: the local worker or Ray (pid is then the app process following it)
+    pid_start: int | None = None  # the pid's start time (/proc starttime), so a reused pid is not taken for it
 
     @property
     def title(self) -> str:
@@ -50,7 +51,24 @@ def row_to_run(r: sqlite3.Row) -> Run:
     return Run(**d)
 
 
-def pid_alive(pid: int | None) -> bool:
+def pid_start(pid: int | None) -> int | None:
+    """When the process started (clock ticks since boot, field 22 of /proc/<pid>/stat); None without /proc."""
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().split(")")[-1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def pid_alive(pid: int | None, start: int | None = None) -> bool:
+    """The process lives (not a zombie) and, when ``start`` is known, is the one that started then:
+    after a reboot or a long time a pid can name an unrelated process."""
+    if start is not None:
+        now = pid_start(pid)
+        if now is not None and now != start:
+            return False
     if not pid:
         return False
     try:

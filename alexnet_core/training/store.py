@@ -17,51 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from alexnet_core.paths import runs_dir
-from alexnet_core.training.records import Run, pid_alive, row_to_run
+from alexnet_core.training.records import Run, pid_alive, pid_start, row_to_run
+from alexnet_core.training.schema import migrate
 from alexnet_core.weights.checkpoint import MODEL_FILE, RESUME_FILE
 
 STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 ACTIVE = ("queued", "running")
 STALE_HEARTBEAT_S = 1800.0  # alive pid but silent this long (a hung worker): presumed dead. Long
 # evaluations or downloads write nothing for minutes, so the pid check does the everyday work.
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    label TEXT NOT NULL,
-    status TEXT NOT NULL,
-    device TEXT NOT NULL,
-    config TEXT NOT NULL,
-    spec TEXT NOT NULL,
-    created REAL NOT NULL,
-    started REAL, finished REAL, heartbeat REAL,
-    pid INTEGER,
-    reason TEXT,
-    progress REAL NOT NULL DEFAULT 0,
-    eta_s REAL,
-    epochs_done INTEGER NOT NULL DEFAULT 0,
-    info TEXT,
-    cancel INTEGER NOT NULL DEFAULT 0,
-    resume INTEGER NOT NULL DEFAULT 0,
-    backend TEXT NOT NULL DEFAULT 'local'
-);
-CREATE TABLE IF NOT EXISTS metrics (
-    run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    key TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    value REAL NOT NULL,
-    wall_time REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS snapshots (
-    run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    epoch INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    PRIMARY KEY (run, epoch)
-);
-CREATE INDEX IF NOT EXISTS metrics_run_key ON metrics(run, key, step);
-CREATE INDEX IF NOT EXISTS runs_status ON runs(status, device);
-"""
-
 
 def kept(epochs_done: int) -> str:
     return f"{epochs_done} finished epoch(s) kept: resume or rerun"
@@ -73,9 +36,7 @@ class Store:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / "runs.sqlite"
         with self._db() as db:
-            db.executescript(_SCHEMA)
-            if "backend" not in {r["name"] for r in db.execute("PRAGMA table_info(runs)")}:  # an older file
-                db.execute("ALTER TABLE runs ADD COLUMN backend TEXT NOT NULL DEFAULT 'local'")
+            migrate(db)
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -96,10 +57,10 @@ class Store:
         now = time.time()
         with self._db() as db:
             cur = db.execute(
-                "INSERT INTO runs(label, status, device, config, spec, created, started, heartbeat, pid, backend)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO runs(label, status, device, config, spec, created, started, heartbeat, pid, pid_start,"
+                " backend) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (label, status, device, json.dumps(config), json.dumps(spec), now,
-                 now if status == "running" else None, now if status == "running" else None, pid, backend))
+                 now if status == "running" else None, now if status == "running" else None, pid, pid_start(pid), backend))
             return int(cur.lastrowid)
 
     def get(self, run_id: int) -> Run:
@@ -133,8 +94,9 @@ class Store:
                 " ORDER BY id LIMIT 1", (device, backend, only, only)).fetchone()
             if row is not None:
                 now = time.time()
-                db.execute("UPDATE runs SET status='running', pid=?, started=COALESCE(started, ?), heartbeat=?,"
-                           " reason=NULL, finished=NULL WHERE id=?", (pid, now, now, row["id"]))
+                db.execute("UPDATE runs SET status='running', pid=?, pid_start=?, started=COALESCE(started, ?),"
+                           " heartbeat=?, reason=NULL, finished=NULL WHERE id=?",
+                           (pid, pid_start(pid), now, now, row["id"]))
             db.execute("COMMIT")
         return self.get(row["id"]) if row is not None else None
 
@@ -183,7 +145,8 @@ class Store:
             if not resume:
                 db.execute("DELETE FROM metrics WHERE run=?", (run_id,))
                 db.execute("DELETE FROM snapshots WHERE run=?", (run_id,))
-            db.execute("UPDATE runs SET status='queued', cancel=0, reason=NULL, finished=NULL, pid=NULL, resume=?,"
+            db.execute("UPDATE runs SET status='queued', cancel=0, reason=NULL, finished=NULL, pid=NULL,"
+                       " pid_start=NULL, resume=?,"
                        " progress=CASE WHEN ? THEN progress ELSE 0 END,"
                        " epochs_done=CASE WHEN ? THEN epochs_done ELSE 0 END WHERE id=?",
                        (int(resume), int(resume), int(resume), run_id))
@@ -195,16 +158,17 @@ class Store:
         a remote pid means nothing here, and when the follower dies Ray ends the job it owned."""
         now = time.time()
         lost = [r for r in self.list(["running"])
-                if not pid_alive(r.pid) or (r.heartbeat is not None and now - r.heartbeat > stale_after)]
+                if not pid_alive(r.pid, r.pid_start) or (r.heartbeat is not None and now - r.heartbeat > stale_after)]
         marked = []
         with self._db() as db:
             for r in lost:  # only if nobody claimed or beat since it was read: another app may have resumed it
                 who = ("the app process following it on Ray stopped (restarted?)" if r.backend == "ray"
                        else "the worker stopped")
                 cur = db.execute("UPDATE runs SET status='interrupted', reason=?, finished=?, eta_s=NULL"
-                                 " WHERE id=? AND status='running' AND pid IS ? AND heartbeat IS ?",
+                                 " WHERE id=? AND status='running' AND pid IS ? AND pid_start IS ?"
+                                 " AND heartbeat IS ?",
                                  (f"{who} during epoch {r.epochs_done + 1}; {kept(r.epochs_done)}", time.time(),
-                                  r.id, r.pid, r.heartbeat))
+                                  r.id, r.pid, r.pid_start, r.heartbeat))
                 marked += [r.id] * cur.rowcount
         return marked
 
