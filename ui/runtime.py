@@ -48,6 +48,83 @@ def tcp_nodelay() -> int:
     return count
 
 
+_wake_lock = threading.Lock()
+
+
+def _coalescing_call_soon_threadsafe(self, callback, *args, context=None):
+    """asyncio's call_soon_threadsafe, writing the wake-up byte only when the handle is the only one
+    waiting. A handle behind another one needs no byte of its own: the loop runs with a zero select
+    timeout while anything is ready, and the first handle's writer wakes a sleeping loop. The lock
+    makes "append, then count" one step, so two threads cannot both see the other's handle and skip."""
+    self._check_closed()
+    with _wake_lock:
+        handle = self._call_soon(callback, args, context)
+        alone = len(self._ready) == 1
+    if alone:
+        self._write_to_self()
+    return handle
+
+
+def coalesce_loop_wakeups() -> bool:
+    """Stop every cross-thread message from costing a socket write; returns whether it patched.
+
+    Streamlit's script thread hands each ForwardMsg (78 in a Layer Lab rerun) to the server's event
+    loop with call_soon_threadsafe, and asyncio writes one byte to its self-pipe for each. The write
+    is a system call that releases the GIL, and with other script threads busy, taking it back waits
+    for a switch interval (5 ms): with many sessions the reruns queued behind these waits while the
+    CPU was half idle (py-spy: the largest share of script-thread samples in _write_to_self).
+    RELIABILITY.md ("Load") has the figures."""
+    from asyncio import base_events
+
+    cls = base_events.BaseEventLoop
+    if getattr(cls.call_soon_threadsafe, "_coalescing", False):
+        return False
+    _coalescing_call_soon_threadsafe._coalescing = True  # type: ignore[attr-defined]
+    cls.call_soon_threadsafe = _coalescing_call_soon_threadsafe  # type: ignore[method-assign]
+    return True
+
+
+GATE_WAIT_S = 1.0  # a script waits at most this long for its turn, then runs anyway
+
+
+def script_gate_size() -> int:
+    """How many script runs may execute Python at once (ALEXNET_SCRIPT_GATE; 0 turns the gate off)."""
+    value = os.environ.get("ALEXNET_SCRIPT_GATE", "2")  # one runs Python while the other's torch work has the second core
+    return int(value) if value.isdigit() else 2
+
+
+def gate_script_runs(size: int | None = None) -> bool:
+    """Let at most `size` script runs (whole pages or fragments) execute at once; returns whether it patched.
+
+    Streamlit starts a thread per rerun, and with a class on one server dozens run at once. Python runs
+    one of them at a time anyway (the GIL), so the extra threads add no throughput: each system call,
+    contended lock or message hand-off releases the GIL, and taking it back waits a switch interval
+    behind the others, so a 17 ms rerun took a second at 100 sessions with the CPU 40% idle. Waiting
+    on a semaphore holds no GIL. A run waits at most GATE_WAIT_S for its turn and then runs anyway,
+    so one long run (an export, a forward pass of a big spec) cannot stall every other session.
+    RELIABILITY.md ("Load") has the figures."""
+    from streamlit.runtime.scriptrunner import script_runner
+
+    size = script_gate_size() if size is None else size
+    cls = script_runner.ScriptRunner
+    original = cls._run_script
+    if size <= 0 or getattr(original, "_gated", False):
+        return False
+    gate = threading.BoundedSemaphore(size)
+
+    def _run_script(self, rerun_data):
+        got = gate.acquire(timeout=GATE_WAIT_S)
+        try:
+            return original(self, rerun_data)
+        finally:
+            if got:
+                gate.release()
+
+    _run_script._gated = True  # type: ignore[attr-defined]
+    cls._run_script = _run_script  # type: ignore[method-assign]
+    return True
+
+
 def configure_once() -> None:
     """Set torch's process-wide thread count once, at the first page run of this server, and turn
     Nagle off on the server's sockets. Setting threads per request would let concurrent sessions
@@ -61,4 +138,6 @@ def configure_once() -> None:
 
             torch.set_num_threads(server_threads())
             tcp_nodelay()
+            coalesce_loop_wakeups()
+            gate_script_runs()
             _done = True
