@@ -166,6 +166,8 @@ class Session:
             elif kind == "session_event" and fwd.session_event.WhichOneof("type") == "script_compilation_exception":
                 errors.append("script compilation exception")
             elif kind == "script_finished":
+                if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue  # the script asked for a rerun (st.rerun): the change ends when that one does
                 self.messages, self.bytes = self.messages + n, self.bytes + size
                 status = "finished" if fwd.script_finished in DONE else ForwardMsg.ScriptFinishedStatus.Name(
                     fwd.script_finished)

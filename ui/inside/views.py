@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -208,10 +209,34 @@ def preprocessing(ctx: Ctx, original: np.ndarray) -> None:
     c[2].markdown("\n".join(f"{n + 1}. {s}" for n, s in enumerate(ctx.prep.steps)))
 
 
-@st.fragment
+WEAK = ("model", "prep", "cap")  # what a session's fragment must not keep alive between whole-page runs
+
+
+def held(ctx: Ctx) -> dict[str, object]:
+    """``ctx`` as the fragment keeps it: the model, the prepared image and the capture by weak reference.
+    Streamlit stores a fragment's arguments in the session until its next whole-page run, so a strong Ctx
+    would keep each open tab's model alive after the shared cache let it go (RELIABILITY.md, "Load")."""
+    return {f.name: weakref.ref(v) if f.name in WEAK else v for f in fields(ctx) for v in (getattr(ctx, f.name),)}
+
+
+def resolved(kept: dict[str, object]) -> Ctx | None:
+    """The Ctx again, or None when the cache has let go of a part since the last whole-page run."""
+    values = {k: v() if k in WEAK else v for k, v in kept.items()}  # type: ignore[operator]
+    return None if any(values[k] is None for k in WEAK) else Ctx(**values)  # type: ignore[arg-type]
+
+
 def shown(ctx: Ctx) -> None:
-    """The chosen view, as a fragment: a layer, channel or view switch reruns this, not the pickers, the
-    capture and the sidebar. On its reruns Streamlit passes the ``ctx`` of the last whole-page run."""
+    """The chosen view, as a fragment: a layer, channel or view switch reruns it, not the pickers, the
+    capture and the sidebar. The page's run holds ``ctx`` while the fragment first draws."""
+    _shown(held(ctx))
+
+
+@st.fragment
+def _shown(kept: dict[str, object]) -> None:
+    ctx = resolved(kept)
+    if ctx is None:  # evicted since the last whole-page run: that run builds (or finds) them again
+        st.rerun(scope="app")
+        return
     view = st.radio("View", list(VIEWS), horizontal=True, key="inside_view", label_visibility="collapsed")
     VIEWS[view](ctx)
 
