@@ -196,3 +196,6 @@ def test_an_open_tab_keeps_no_model_the_cache_let_go():
     at.selectbox(key="inside_layer").set_value("conv2").run()  # the page builds it again, with no error
     assert not at.exception
     assert "of 192 channels" in captions(at)
+    at.radio(key="inside_view").set_value("conv1 filters").run()  # a view that needs the model gets it again
+    assert not at.exception
+    assert "64 filters of 3×11×11" in captions(at)

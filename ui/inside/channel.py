@@ -35,8 +35,10 @@ class Ctx(Protocol):
     spec: ArchSpec
     source: WeightsSource
     size: int
-    model: AlexNet
     cap: A.Capture
+
+    @property
+    def model(self) -> AlexNet: ...
 
 
 LOCK_KEY = "_inside_vis_lock"

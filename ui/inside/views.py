@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -31,7 +32,7 @@ class Ctx:
     source: WeightsSource
     image_key: str
     size: int
-    model: AlexNet
+    model_of: Callable[[], AlexNet | None]  # the page's run holds it; the fragment's copy only weakly
     names: tuple[str, ...] | None
     prep: Prepared
     cap: A.Capture
@@ -39,6 +40,19 @@ class Ctx:
     shapes: dict[str, LayerShape]
     thumb: np.ndarray  # the original, small, for display
     shown_uri: str  # the network's input as a PNG data URI
+
+    @property
+    def model(self) -> AlexNet:
+        """The weights; read only by the views that run them (filters, prediction, activation functions,
+        a channel's picture). Gone from the shared cache since the last whole-page run, that run gets them."""
+        m = self.model_of()
+        if m is None:
+            st.rerun(scope="app")
+        return m  # type: ignore[return-value]  # st.rerun raised when it is None
+
+
+def holding(model: AlexNet) -> Callable[[], AlexNet]:
+    return lambda: model
 
 
 def feature_maps(ctx: Ctx) -> None:
@@ -209,18 +223,21 @@ def preprocessing(ctx: Ctx, original: np.ndarray) -> None:
     c[2].markdown("\n".join(f"{n + 1}. {s}" for n, s in enumerate(ctx.prep.steps)))
 
 
-WEAK = ("model", "prep", "cap")  # what a session's fragment must not keep alive between whole-page runs
+WEAK = ("prep", "cap")  # what a session's fragment must not keep alive between whole-page runs
 
 
 def held(ctx: Ctx) -> dict[str, object]:
     """``ctx`` as the fragment keeps it: the model, the prepared image and the capture by weak reference.
     Streamlit stores a fragment's arguments in the session until its next whole-page run, so a strong Ctx
-    would keep each open tab's model alive after the shared cache let it go (RELIABILITY.md, "Load")."""
-    return {f.name: weakref.ref(v) if f.name in WEAK else v for f in fields(ctx) for v in (getattr(ctx, f.name),)}
+    kept each open tab's model alive after the shared cache let it go (RELIABILITY.md, "Load")."""
+    kept = {f.name: weakref.ref(v) if f.name in WEAK else v for f in fields(ctx) for v in (getattr(ctx, f.name),)}
+    kept["model_of"] = weakref.ref(ctx.model)
+    return kept
 
 
 def resolved(kept: dict[str, object]) -> Ctx | None:
-    """The Ctx again, or None when the cache has let go of a part since the last whole-page run."""
+    """The Ctx again, or None when the capture cache has let go of the image's capture since the last
+    whole-page run. The model may be gone: the feature maps and statistics do not need it."""
     values = {k: v() if k in WEAK else v for k, v in kept.items()}  # type: ignore[operator]
     return None if any(values[k] is None for k in WEAK) else Ctx(**values)  # type: ignore[arg-type]
 
@@ -234,7 +251,7 @@ def shown(ctx: Ctx) -> None:
 @st.fragment
 def _shown(kept: dict[str, object]) -> None:
     ctx = resolved(kept)
-    if ctx is None:  # evicted since the last whole-page run: that run builds (or finds) them again
+    if ctx is None:  # evicted since the last whole-page run: that run makes (or finds) it again
         st.rerun(scope="app")
         return
     view = st.radio("View", list(VIEWS), horizontal=True, key="inside_view", label_visibility="collapsed")
