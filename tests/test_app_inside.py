@@ -199,3 +199,26 @@ def test_an_open_tab_keeps_no_model_the_cache_let_go():
     at.radio(key="inside_view").set_value("conv1 filters").run()  # a view that needs the model gets it again
     assert not at.exception
     assert "64 filters of 3×11×11" in captions(at)
+
+
+def test_the_fragments_ctx_finds_its_model_and_capture_again_after_eviction():
+    """A view's fragment rerun after the cache let go: the same weights (seeded) and the same maps."""
+    import gc
+
+    from alexnet_core.weights.source import Kind
+    from ui.inside import cache as inside_cache
+    from ui.inside import context, views
+
+    name = images.builtin_names()[0]
+    spec = presets.get("torchvision").spec.with_(num_classes=23)  # this test's own model
+    loaded = inside_cache.model(spec, WeightsSource(Kind.RANDOM))
+    ctx = context.build(loaded, f"builtin:{name}", inside_cache.builtin_image(name), 224)
+    kept = views.held(ctx)
+    logits, conv1 = ctx.cap.logits.clone(), ctx.model.features[0].weight.detach().clone()
+    del ctx, loaded
+    inside_cache._caches()["models"].clear()
+    inside_cache._caches()["captures"].clear()
+    gc.collect()
+    assert kept.model_of() is None and kept.cap_of() is None
+    assert torch.equal(kept.cap.logits, logits)
+    assert torch.equal(kept.model.features[0].weight, conv1)

@@ -128,8 +128,24 @@ def capture(loaded: Loaded, image_key: str, img: np.ndarray,
         cap = activations.capture(loaded.model, prep.tensor)
         return prep, cap, activations.layer_stats(cap)
 
-    key = ("capture", spec.to_json(indent=None), loaded.source.key, image_key, size, norm)
-    return _held("captures", key, make, estimate)
+    return _held("captures", _capture_key(loaded, image_key, size), make, estimate)
+
+
+def recapture(loaded: Loaded, image_key: str, prep: images.Prepared,
+              size: int) -> tuple[images.Prepared, activations.Capture, list[activations.LayerStats]]:
+    """``capture`` again from the image as it was prepared, under the same key: a view's fragment rerun
+    after the cache let the capture go. A refusal is shown and the page stops."""
+    estimate = _work(loaded.spec, size)
+
+    def make() -> tuple[images.Prepared, activations.Capture, list[activations.LayerStats]]:
+        cap = activations.capture(loaded.model, prep.tensor)
+        return prep, cap, activations.layer_stats(cap)
+
+    return _held("captures", _capture_key(loaded, image_key, size), make, estimate)
+
+
+def _capture_key(loaded: Loaded, image_key: str, size: int) -> tuple:
+    return ("capture", loaded.spec.to_json(indent=None), loaded.source.key, image_key, size, normalisation(loaded))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

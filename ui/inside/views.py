@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from alexnet_core.figures import inside as P
 from alexnet_core.inside import activations as A
 from alexnet_core.inside.images import Prepared
 from alexnet_core.spec.types import Activation, ArchSpec
-from alexnet_core.weights.source import Kind, WeightsSource
+from alexnet_core.weights.source import Kind, Loaded, WeightsError, WeightsSource
 from ui import charts
 from ui.inside import cache, channel
 
@@ -35,7 +36,7 @@ class Ctx:
     model_of: Callable[[], AlexNet | None]  # the page's run holds it; the fragment's copy only weakly
     names: tuple[str, ...] | None
     prep: Prepared
-    cap: A.Capture
+    cap_of: Callable[[], A.Capture | None]  # as model_of
     stats: list[A.LayerStats]
     shapes: dict[str, LayerShape]
     thumb: np.ndarray  # the original, small, for display
@@ -44,15 +45,29 @@ class Ctx:
     @property
     def model(self) -> AlexNet:
         """The weights; read only by the views that run them (filters, prediction, activation functions,
-        a channel's picture). Gone from the shared cache since the last whole-page run, that run gets them."""
+        a channel's picture)."""
         m = self.model_of()
-        if m is None:
-            st.rerun(scope="app")
-        return m  # type: ignore[return-value]  # st.rerun raised when it is None
+        return m if m is not None else self._loaded().model
+
+    @property
+    def cap(self) -> A.Capture:
+        c = self.cap_of()
+        return c if c is not None else cache.recapture(self._loaded(), self.image_key, self.prep, self.size)[1]
+
+    def _loaded(self) -> Loaded:
+        """Found or built again (a checkpoint's from its file): the shared cache let it go since the last
+        whole-page run. The server being too busy for that now is shown and stops the view."""
+        try:
+            return cache.model(self.spec, self.source)
+        except WeightsError as err:
+            st.error(str(err), icon=":material/memory:")
+            st.stop()
+            raise
 
 
-def holding(model: AlexNet) -> Callable[[], AlexNet]:
-    return lambda: model
+def holding(value: object) -> Callable[[], object]:
+    """A strong reference as a callable: what a whole-page run's Ctx holds."""
+    return lambda: value
 
 
 def feature_maps(ctx: Ctx) -> None:
@@ -223,23 +238,12 @@ def preprocessing(ctx: Ctx, original: np.ndarray) -> None:
     c[2].markdown("\n".join(f"{n + 1}. {s}" for n, s in enumerate(ctx.prep.steps)))
 
 
-WEAK = ("prep", "cap")  # what a session's fragment must not keep alive between whole-page runs
-
-
-def held(ctx: Ctx) -> dict[str, object]:
-    """``ctx`` as the fragment keeps it: the model, the prepared image and the capture by weak reference.
-    Streamlit stores a fragment's arguments in the session until its next whole-page run, so a strong Ctx
-    kept each open tab's model alive after the shared cache let it go (RELIABILITY.md, "Load")."""
-    kept = {f.name: weakref.ref(v) if f.name in WEAK else v for f in fields(ctx) for v in (getattr(ctx, f.name),)}
-    kept["model_of"] = weakref.ref(ctx.model)
-    return kept
-
-
-def resolved(kept: dict[str, object]) -> Ctx | None:
-    """The Ctx again, or None when the capture cache has let go of the image's capture since the last
-    whole-page run. The model may be gone: the feature maps and statistics do not need it."""
-    values = {k: v() if k in WEAK else v for k, v in kept.items()}  # type: ignore[operator]
-    return None if any(values[k] is None for k in WEAK) else Ctx(**values)  # type: ignore[arg-type]
+def held(ctx: Ctx) -> Ctx:
+    """``ctx`` as the fragment keeps it: the model and the capture by weak reference. Streamlit stores a
+    fragment's arguments in the session until its next whole-page run, so a strong Ctx kept each open
+    tab's model alive after the shared cache let it go: 8.6 GB at 100 tabs on different specs
+    (RELIABILITY.md, "Load"). The prepared image stays: it is the input, a few MB at most."""
+    return dataclasses.replace(ctx, model_of=weakref.ref(ctx.model), cap_of=weakref.ref(ctx.cap))
 
 
 def shown(ctx: Ctx) -> None:
@@ -249,11 +253,7 @@ def shown(ctx: Ctx) -> None:
 
 
 @st.fragment
-def _shown(kept: dict[str, object]) -> None:
-    ctx = resolved(kept)
-    if ctx is None:  # evicted since the last whole-page run: that run makes (or finds) it again
-        st.rerun(scope="app")
-        return
+def _shown(ctx: Ctx) -> None:
     view = st.radio("View", list(VIEWS), horizontal=True, key="inside_view", label_visibility="collapsed")
     VIEWS[view](ctx)
 
