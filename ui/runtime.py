@@ -51,6 +51,14 @@ def tcp_nodelay() -> int:
 _wake_lock = threading.Lock()
 
 
+def _asyncio_call_soon_threadsafe():
+    """asyncio's own call_soon_threadsafe, whether or not this module has patched the class."""
+    from asyncio import base_events
+
+    current = base_events.BaseEventLoop.call_soon_threadsafe
+    return getattr(current, "_original", current)
+
+
 def _coalescing_call_soon_threadsafe(self, callback, *args, context=None):
     """asyncio's call_soon_threadsafe, writing the wake-up byte only when the handle is the only one
     waiting. A handle behind another one needs no byte of its own: the loop runs with a zero select
@@ -80,6 +88,7 @@ def coalesce_loop_wakeups() -> bool:
     if getattr(cls.call_soon_threadsafe, "_coalescing", False):
         return False
     _coalescing_call_soon_threadsafe._coalescing = True  # type: ignore[attr-defined]
+    _coalescing_call_soon_threadsafe._original = cls.call_soon_threadsafe  # type: ignore[attr-defined]
     cls.call_soon_threadsafe = _coalescing_call_soon_threadsafe  # type: ignore[method-assign]
     return True
 
