@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from alexnet_core.arch.explain import Arith
 from alexnet_core.arch.table import Summary
 from alexnet_core.figures import style
+from alexnet_core.figures.flow_svg import flow_points
 from alexnet_core.figures.style import DROPPED_CELL, HIGHLIGHT, HIGHLIGHT_FILL, INPUT_CELL, PAD_CELL, figure, margins
 
 SIZE_COLOUR = style.BLUE
@@ -19,11 +20,9 @@ CH_COLOUR = style.ORANGE
 
 
 def flow_figure(summary: Summary) -> go.Figure:
-    """Spatial side (line, left axis) and channels (bars, right axis) after the input and each conv and pool."""
-    rows = [r for r in summary.layers if r.type in ("Conv2d", "MaxPool2d", "AdaptiveAvgPool2d")]
-    names = ["input"] + [r.name for r in rows]
-    side = [summary.input_shape[2]] + [r.output_shape[2] for r in rows]
-    chans = [summary.input_shape[1]] + [r.output_shape[1] for r in rows]
+    """Spatial side (line, left axis) and channels (bars, right axis) after the input and each conv and pool.
+    Interactive, for the model card; the Lab draws the same points as ``flow_svg``."""
+    names, side, chans = flow_points(summary)
     data = [
         go.Bar(x=names, y=chans, name="channels", marker_color=CH_COLOUR, opacity=0.5, yaxis="y2",
                text=chans, textposition="inside", hovertemplate="%{x}: %{y:,} channels<extra></extra>"),

@@ -11,7 +11,7 @@ import streamlit as st
 from alexnet_core.arch import budget, explain, fixes
 from alexnet_core.arch.shapes import ShapeError
 from alexnet_core.arch.table import Summary
-from alexnet_core.figures import lab
+from alexnet_core.figures import flow_svg, lab
 from alexnet_core.format import fmt_bytes, fmt_short
 from alexnet_core.spec.parse import spec_from_json
 from alexnet_core.spec.types import ArchSpec, SpecError
@@ -58,7 +58,7 @@ def results(spec: ArchSpec, preset: ArchSpec, size: int) -> None:
                     st.error(result, icon=":material/block:")
                 else:
                     metrics(result)
-                    charts.show(flow_figure(spec, size), key="lab_flow")
+                    st.markdown(flow_picture(spec, size), unsafe_allow_html=True)  # st.html drops an <svg>
                     table(result, preset, size)
                     tables.copy_out(result, "lab")
                     downloads.card_button(spec, size, key="lab_card")
@@ -77,11 +77,12 @@ def summary_or_problem(spec: ArchSpec, size: int) -> Summary | str:
 
 
 @lru_cache(maxsize=512)
-def flow_figure(spec: ArchSpec, size: int) -> go.Figure:
-    """Shared across reruns and sessions; st.plotly_chart only reads it."""
+def flow_picture(spec: ArchSpec, size: int) -> str:
+    """The flow plot as inline SVG, shared across reruns and sessions (a plotly chart here cost the
+    browser ~54 ms a change: BENCHMARKS.md, instant feedback)."""
     result = summary_or_problem(spec, size)
     assert not isinstance(result, str)
-    return lab.flow_figure(result)
+    return flow_svg.flow_svg(result)
 
 
 @lru_cache(maxsize=512)
