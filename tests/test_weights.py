@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import sys
 from dataclasses import replace
 
 import pytest
@@ -15,7 +16,8 @@ import torch
 from alexnet_core.arch.build import build_model
 from alexnet_core.paths import runs_dir
 from alexnet_core.spec import presets
-from alexnet_core.spec.types import ArchSpec, Classifier, ConvBlock, Pool
+from alexnet_core.spec.parse import spec_from_dict
+from alexnet_core.spec.types import ArchSpec, Classifier, ConvBlock, Pool, SpecError
 from alexnet_core.weights import checkpoint as ck
 from alexnet_core.weights import imagenet
 from alexnet_core.weights import source as weights
@@ -224,3 +226,64 @@ def test_resume_round_trip_and_atomic_write(monkeypatch):
     torch.save({"model": {}}, path)
     with pytest.raises(ck.CheckpointError, match="not a training resume file"):
         ck.load_resume(path)
+
+
+def _nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _save_raised_limit(payload, path) -> None:
+    """torch.save pickles recursively: a hostile file is written with a raised limit, read with the usual one."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 30_000))
+    try:
+        torch.save(payload, path)
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _with(spec: dict, where: str, value) -> dict:
+    if where == "kernel":
+        spec["convs"][0]["kernel"] = value
+    elif where == "alpha":
+        spec["convs"][0]["lrn"] = {"alpha": value}
+    else:
+        spec[where] = value
+    return spec
+
+
+@pytest.mark.parametrize("where,value", [
+    ("kernel", _nested(5000)), ("in_channels", _nested(5000)), ("init", _nested(5000)),
+    ("log_softmax", _nested(5000)), ("version", _nested(5000)),
+], ids=["kernel", "in_channels", "init", "log_softmax", "version"])
+def test_a_checkpoint_whose_spec_is_nested_or_sized_absurdly_is_one_sentence(where, value):
+    path = runs_dir() / "deep.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _save_raised_limit({"format": 1, "spec": _with(TINY.to_dict(), where, value),
+                        "state_dict": build_model(TINY, seed=0).state_dict(), "meta": {}}, path)
+    with pytest.raises(ck.CheckpointError, match="records a spec that cannot be used") as err:
+        ck.load_checkpoint(path)
+    assert "\n" not in str(err.value) and len(str(err.value)) < 300
+    with pytest.raises(WeightsError, match="cannot be used"):
+        load(WeightsSource(Kind.CHECKPOINT, checkpoint="deep.pt"), TINY, size=32)
+
+
+def test_a_symlink_in_the_runs_folder_pointing_outside_is_refused(tmp_path):
+    outside = tmp_path / "elsewhere" / "model.pt"
+    ck.save_checkpoint(outside, TINY, build_model(TINY, seed=0))
+    runs_dir().mkdir(parents=True, exist_ok=True)
+    (runs_dir() / "link.pt").symlink_to(outside)
+    with pytest.raises(WeightsError, match="outside") as err:
+        load(WeightsSource(Kind.CHECKPOINT, checkpoint="link.pt"), TINY, size=32)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("where", ["kernel", "alpha", "in_channels"])
+def test_a_spec_dict_with_a_number_thousands_of_digits_long_is_one_sentence(where):
+    # torch's weights-only reader refuses such a number itself; a dict from anywhere else must not crash either
+    with pytest.raises(SpecError, match="-bit number") as err:
+        spec_from_dict(_with(TINY.to_dict(), where, 10 ** 5000))
+    assert len(str(err.value)) < 200

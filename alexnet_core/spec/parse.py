@@ -8,6 +8,8 @@ wrong types, out-of-range numbers and inconsistent groups all raise a
 from __future__ import annotations
 
 import json
+import math
+import reprlib
 from dataclasses import fields
 from enum import StrEnum
 from typing import Any
@@ -46,6 +48,21 @@ MAX_NAME = 80
 MAX_JSON_BYTES = 64_000  # a preset-sized spec is ~1.5 kB; a spec file or URL larger than this is not a spec
 MAX_JSON_DEPTH = 8  # a spec nests 4 deep (spec > convs > block > pool); Python's own limit raises RecursionError
 MAX_INT_DIGITS = 12  # int("9" * 5000) is slow and every real field fits in 12 digits
+
+
+_SHOW = reprlib.Repr()
+_SHOW.maxlevel, _SHOW.maxstring, _SHOW.maxother, _SHOW.maxlist, _SHOW.maxdict = 2, 40, 40, 4, 4
+
+
+def _show(value: Any) -> str:
+    """A bad value as a message shows it: short, and safe for lists 5,000 deep or 5,000-digit numbers
+    (a plain repr recurses into the one and refuses the other)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"a {value.bit_length()}-bit number"
+    try:
+        return _SHOW.repr(value)
+    except Exception:  # a repr that raises is still a bad value; name its type instead
+        return f"a {type(value).__name__}"
 
 
 def _nesting_depth(text: str) -> int:
@@ -96,42 +113,51 @@ def loads_bounded(text: str | bytes, field: str = "(file)") -> Any:
 
 def _int(value: Any, path: str, limit: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SpecError(path, f"must be a whole number, got {value!r}")
+        raise SpecError(path, f"must be a whole number, got {_show(value)}")
     lo, hi = LIMITS[limit]
     if not lo <= value <= hi:
-        raise SpecError(path, f"must be between {lo} and {hi}, got {value}")
+        raise SpecError(path, f"must be between {lo} and {hi}, got {_show(value)}")
     return value
 
 
 def _float(value: Any, path: str, lo: float, hi: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SpecError(path, f"must be a number, got {value!r}")
-    if not lo <= float(value) <= hi:
-        raise SpecError(path, f"must be between {lo} and {hi}, got {value}")
-    return float(value)
+        raise SpecError(path, f"must be a number, got {_show(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float is out of every range
+        number = math.inf
+    if not lo <= number <= hi:
+        raise SpecError(path, f"must be between {lo} and {hi}, got {_show(value)}")
+    return number
 
 
 def _bool(value: Any, path: str) -> bool:
     if not isinstance(value, bool):
-        raise SpecError(path, f"must be true or false, got {value!r}")
+        raise SpecError(path, f"must be true or false, got {_show(value)}")
     return value
 
 
 def _enum(enum: type[StrEnum], value: Any, path: str) -> Any:
     try:
+        if not isinstance(value, str):  # enum's own error repr()s the value: a deep list recurses
+            raise ValueError
         return enum(value)
     except ValueError:
         choices = ", ".join(e.value for e in enum)
-        raise SpecError(path, f"must be one of {choices}; got {value!r}") from None
+        raise SpecError(path, f"must be one of {choices}; got {_show(value)}") from None
 
 
 def _obj(value: Any, path: str, cls: type) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise SpecError(path, f"must be an object, got {type(value).__name__}")
     allowed = {f.name for f in fields(cls)} | ({"version"} if cls is ArchSpec else set())
+    if not all(isinstance(k, str) for k in value):
+        raise SpecError(path or "(spec)", "field names must be text")
     unknown = sorted(set(value) - allowed)
     if unknown:
-        raise SpecError(f"{path}.{unknown[0]}" if path else unknown[0], "unknown field")
+        name = unknown[0][:MAX_NAME]
+        raise SpecError(f"{path}.{name}" if path else name, "unknown field")
     return value
 
 
@@ -204,7 +230,7 @@ def spec_from_dict(data: Any) -> ArchSpec:
     d = _obj(data, "", ArchSpec)
     version = d.get("version", SPEC_VERSION)
     if version != SPEC_VERSION:
-        raise SpecError("version", f"this app reads spec version {SPEC_VERSION}, got {version!r}")
+        raise SpecError("version", f"this app reads spec version {SPEC_VERSION}, got {_show(version)}")
     name = d.get("name", UNNAMED)
     if not isinstance(name, str) or len(name) > MAX_NAME:
         raise SpecError("name", f"must be text of at most {MAX_NAME} characters")

@@ -128,6 +128,8 @@ def load_checkpoint(path: Path) -> Checkpoint:
         spec = spec_from_dict(payload["spec"])
     except (SpecError, ValueError, TypeError, KeyError) as exc:
         raise CheckpointError(f"{path.name} records a spec that cannot be used ({exc})") from None
+    except (RecursionError, OverflowError):  # a spec no parser should have to walk: no details to give
+        raise CheckpointError(f"{path.name} records a spec that cannot be used (nested or sized absurdly)") from None
     meta = payload.get("meta")
     meta = meta if isinstance(meta, dict) else {}
     return Checkpoint(spec, payload["state_dict"], meta, TrainedWith.from_meta(meta, spec))
