@@ -115,3 +115,17 @@ def test_augment_grid_draws_every_image():
     fig = plots_train.augment_grid(x, [str(i) for i in range(10)], cols=4)
     z = fig.data[0].z
     assert len(z) == 3 * 18 and len(z[0]) == 4 * 18 and len(fig.layout.annotations) == 10
+
+
+def test_an_over_budget_run_is_refused_at_start_with_the_clis_sentence():
+    at = app_test(PAGE)
+    at.selectbox(key="tr_spec").set_value("torchvision").run()
+    at.number_input(key="tr_input_size").set_value(1024).run()
+    at.number_input(key="tr_width").set_value(4.0).run()
+    at.button(key="tr_start").click().run()
+    no_errors(at)
+    cfg = TrainConfig(input_size=1024, width=4.0, batch_size=at.number_input(key="tr_batch_size").value)
+    sentence = cfg.budget_problem(presets.get("torchvision").spec)
+    assert sentence and sentence in [e.value for e in at.error]
+    assert Store().list() == []  # nothing queued for a worker to fail on later
+

@@ -286,8 +286,9 @@ class Launcher:
 
 
 def submit(store: Store, spec: ArchSpec, cfg: TrainConfig, label: str, backend: Any = None) -> int:
-    """Queue a run for the backend (local by default) on the device it resolves to, checked now."""
-    cfg.check()
+    """Queue a run for the backend (local by default) on the device it resolves to, checked now (settings
+    and the budget for training this spec, the CLI's sentence): a run over it never reaches a worker."""
+    cfg.check(spec)
     check_name(cfg.dataset)
     if backend is None:
         return store.create(label, spec.to_dict(), cfg.to_dict(), resolve_device(cfg.device))
