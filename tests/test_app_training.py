@@ -7,6 +7,7 @@ import torch
 
 from alexnet_core.cli import main
 from alexnet_core.figures import training as plots_train
+from alexnet_core.guard import limits
 from alexnet_core.spec import presets
 from alexnet_core.training.loop import TrainConfig
 from alexnet_core.training.store import Store
@@ -129,3 +130,48 @@ def test_an_over_budget_run_is_refused_at_start_with_the_clis_sentence():
     assert sentence and sentence in [e.value for e in at.error]
     assert Store().list() == []  # nothing queued for a worker to fail on later
 
+
+def _others_queue(n: int) -> list[int]:
+    """Runs queued by other people (straight into the store, as another session's Start would)."""
+    s = Store()
+    return [s.create(f"other {i}", presets.get("torchvision").spec.to_dict(), TrainConfig().to_dict(), "cpu")
+            for i in range(n)]
+
+
+def test_start_keeps_to_the_per_person_queue_limit_and_a_finished_run_frees_a_place():
+    at = app_test(PAGE)
+    at.selectbox(key="tr_preset").set_value("cpu_digits_adam_lr0.01").run()
+    for _ in range(limits.MAX_QUEUED_PER_SESSION):
+        at.button(key="tr_start").click().run()
+        no_errors(at)
+        assert not at.error
+    mine = [r.id for r in Store().list()]
+    assert len(mine) == limits.MAX_QUEUED_PER_SESSION
+    at.button(key="tr_start").click().run()
+    no_errors(at)
+    assert len(at.error) == 1 and f"at most {limits.MAX_QUEUED_PER_SESSION} per person" in at.error[0].value
+    assert len(Store().list()) == limits.MAX_QUEUED_PER_SESSION  # queued nothing
+    Store().finish(mine[0], "cancelled")
+    at.button(key="tr_start").click().run()
+    assert not at.error and len(Store().list()) == limits.MAX_QUEUED_PER_SESSION + 1
+
+
+def test_start_keeps_to_the_servers_queue_limit():
+    _others_queue(limits.MAX_QUEUED_TOTAL)
+    at = app_test(PAGE)
+    at.button(key="tr_start").click().run()
+    no_errors(at)
+    assert "limit for everyone" in at.error[0].value and "\n" not in at.error[0].value
+    assert len(Store().list()) == limits.MAX_QUEUED_TOTAL
+
+
+def test_the_tours_start_goes_through_the_same_queue_limits():
+    others = _others_queue(limits.MAX_QUEUED_TOTAL - 1)  # room for one of the tour's two runs
+    at = app_test("pages/tour.py", {"step": "11"})
+    at.button(key="tour_try_11").click().run()
+    no_errors(at)
+    assert any("limit for everyone" in e.value for e in at.error)
+    active = Store().list(["queued", "running"])
+    assert len(active) == limits.MAX_QUEUED_TOTAL
+    (started,) = [r.id for r in active if r.id not in others]
+    assert at.session_state["tour_runs"] == [started]  # the run that did queue stays on the step

@@ -80,15 +80,17 @@ def _run_ids() -> list[int]:
 
 
 def start_rates() -> None:
-    """Both learning rates as runs on the offline digits data, through the Training page's own start."""
+    """Both learning rates as runs on the offline digits data, through the Training page's own start (its
+    queue limits and budget too: a refused run shows why, and a run already queued stays on the step)."""
     ids = []
     for pid in RATES:
         p = train_presets.get(pid)
         rid = panel.start(presets.get(p.variant).spec, p.title, p.config)
         if rid is None:
-            return
+            break
         ids.append(rid)
-    st.session_state["tour_runs"] = ids
+    if ids:
+        st.session_state["tour_runs"] = ids
 
 
 def training(spec: ArchSpec, size: int, base: ArchSpec) -> None:

@@ -25,7 +25,7 @@ from alexnet_core.training.jobs import submit
 from alexnet_core.training.loop import OPTIMIZERS, SCHEDULES, TrainConfig
 from alexnet_core.training.store import ACTIVE, Run, Store
 from ui import charts, state
-from ui.training import snapshots
+from ui.training import queue, snapshots
 
 SESSION = "__session__"  # the spec choice meaning "the session's (possibly edited) spec"
 REFRESH_S = 1.5
@@ -159,11 +159,15 @@ def _network() -> tuple[ArchSpec, str]:
 
 
 def start(spec: ArchSpec, label: str, cfg: TrainConfig) -> int | None:
+    """Queue a run within the classroom's queue limits and the budget; else show why and queue nothing."""
     try:
+        if refused := queue.refusal(store()):
+            raise ValueError(refused)
         rid = submit(store(), spec, cfg, f"{label} · {cfg.dataset}", backend())
     except (ValueError, BackendUnavailable) as exc:
         st.error(str(exc), icon=":material/error:")
         return None
+    queue.remember(rid)
     st.session_state["tr_selected"] = rid
     kick()
     return rid
