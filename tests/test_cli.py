@@ -1,6 +1,7 @@
 """The command line, run as users run it: a subprocess, exit codes, stdout, stderr."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -61,9 +62,28 @@ def test_text_summary_prints_the_table():
     (["summary", "--num-classes", "0"], "num_classes"),
     (["summary", "--spec", "/nonexistent.json"], "nonexistent"),
     (["frobnicate"], "invalid choice"),
+    (["train", "--train-limit", "0"], "train_limit must be between 1"),  # was a ZeroDivisionError
+    (["train", "--train-limit", "-1"], "train_limit must be between 1"),  # was accepted
+    (["train", "--seed", str(2**70)], "seed must be a whole number"),  # was "Overflow when unpacking long long"
+    (["export", "--checkpoint", "", "--out", "{tmp}/never.onnx"], "choose a checkpoint"),  # not random weights
+    (["summary", "--input-size", "20000"], "over the budget"),
+    (["summary", "--spec", "/tmp"], "is not a spec file"),  # a directory
+    (["summary", "--spec", "/dev/zero"], "is not a spec file"),  # a device that reads without end
 ])
-def test_bad_requests_exit_2_with_one_line(args, needle):
-    r = run(*args)
+def test_bad_requests_exit_2_with_one_line(args, needle, tmp_path):
+    r = run(*(a.replace("{tmp}", str(tmp_path)) for a in args))
     assert r.returncode == 2
     assert needle in r.stderr
     assert r.stderr.strip().count("\n") == 0 and "Traceback" not in r.stderr
+    assert not (tmp_path / "never.onnx").exists()
+
+
+def test_a_huge_summary_size_is_refused_before_its_input_is_allocated():
+    """At 20,000 px one float32 RGB input alone is 4.8 GB: the refusal must come with no such tensor made."""
+    proc = subprocess.Popen([sys.executable, "-m", "alexnet_core", "summary", "--input-size", "20000"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    assert proc.returncode == 2 and b"over the budget" in stderr
+    assert usage.ru_maxrss * 1024 < 20_000 * 20_000 * 3 * 4 / 2  # peak RSS (kB on Linux) under half the input
