@@ -86,11 +86,16 @@ def _token(payload: bytes) -> str:
     (_token(json.dumps({"convs": [{"out_channels": 0, "kernel": 3}]}).encode()), "convs[0].out_channels"),
     (_token(json.dumps({"convs": [{"out_channels": 4, "kernel": 3}], "__class__": 1}).encode()), "__class__"),
     ("v1." + "A" * 5000, "spec (URL)"),
+    (_token(b"[" * 5000 + b"]" * 5000), "spec (URL)"),  # deeply nested: json.loads would recurse
+    (_token(b'{"convs": [' * 2000 + b"]}" * 2000), "spec (URL)"),
+    (_token(b'{"in_channels": ' + b"9" * 5000 + b', "convs": []}'), "spec (URL)"),  # int() of 5,000 digits
+    (_token(b'{"convs": [{"out_channels": -' + b"1" * 5000 + b', "kernel": 3}]}'), "spec (URL)"),
 ])
 def test_bad_tokens_name_the_field(token, field):
     with pytest.raises(SpecError) as info:
         url.decode(token)
     assert info.value.field_path == field
+    assert "\n" not in str(info.value) and len(str(info.value)) < 300  # one sentence, not a dump of the value
 
 
 def test_budget_refuses_absurd_specs_without_building():
