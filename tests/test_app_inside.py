@@ -222,3 +222,39 @@ def test_the_fragments_ctx_finds_its_model_and_capture_again_after_eviction():
     assert kept.model_of() is None and kept.cap_of() is None
     assert torch.equal(kept.cap.logits, logits)
     assert torch.equal(kept.model.features[0].weight, conv1)
+
+
+def test_a_runs_folder_symlink_pointing_outside_is_an_error_not_a_traceback(tmp_path):
+    from alexnet_core.paths import runs_dir
+    from alexnet_core.weights import checkpoint as ck
+
+    spec = presets.get("torchvision").spec
+    outside = tmp_path / "elsewhere" / "model.pt"
+    ck.save_checkpoint(outside, spec, build_model(spec, seed=0))
+    runs_dir().mkdir(parents=True, exist_ok=True)
+    (runs_dir() / "link.pt").symlink_to(outside)
+    at = page()
+    at.selectbox(key="inside_weights").set_value("checkpoint (Training page)").run()
+    at.selectbox(key="inside_ckpt").set_value("link.pt").run()
+    assert not at.exception, at.exception
+    assert any("outside" in e.value for e in at.error)
+
+
+def test_a_spec_link_over_the_budget_is_refused_on_inside_and_builds_nothing(monkeypatch):
+    """The issue's 215-character link: torchvision with six 16,384-wide hidden layers (1.5 G parameters)."""
+    from dataclasses import replace
+
+    from alexnet_core.arch import budget
+    from alexnet_core.arch.build import AlexNet
+    from alexnet_core.guard.memory import LEDGER
+    from alexnet_core.spec import url
+
+    tv = presets.get("torchvision").spec
+    huge = replace(tv, classifier=replace(tv.classifier, hidden=(16384,) * 6))
+    built = []
+    real_init = AlexNet.__init__
+    monkeypatch.setattr(AlexNet, "__init__", lambda self, *a, **k: built.append(a) or real_init(self, *a, **k))
+    at = app_test(PAGE, {"spec": url.encode(huge)})
+    assert not at.exception, at.exception
+    assert budget.param_problem(huge) in [e.value for e in at.error]
+    assert built == [] and LEDGER.held == 0
