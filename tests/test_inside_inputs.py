@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -74,8 +76,19 @@ def test_valid_uploads_decode():
     assert grey.shape == (20, 30, 3) and (grey == 128).all()
 
 
+def forged_png(width: int, height: int) -> bytes:
+    """A 1×1 PNG whose header claims width × height (its CRC fixed, so only the size is a lie)."""
+    data = bytearray(encoded(Image.new("RGB", (1, 1), "red"), "PNG"))
+    ihdr = data.index(b"IHDR")
+    data[ihdr + 4:ihdr + 12] = struct.pack(">II", width, height)
+    data[ihdr + 17:ihdr + 21] = struct.pack(">I", zlib.crc32(bytes(data[ihdr:ihdr + 17])))
+    return bytes(data)
+
+
 @pytest.mark.parametrize("data,needle", [
     (b"", "empty"),
+    (forged_png(20000, 20000), "too many pixels"),  # a 70-byte file claiming 400 MP: refused unread
+    (forged_png(8000, 6000), "megapixels"),  # over our 40 MP but under PIL's own guard
     (b"this is not an image at all" * 10, "not a PNG, JPEG or WebP image"),
     (encoded(Image.new("RGB", (40, 40), "red"), "PNG")[:60], "damaged"),
     (encoded(Image.new("RGB", (40, 40), "red"), "GIF"), "GIF file"),
@@ -118,7 +131,6 @@ def test_dataset_samples_absent_means_none(tmp_path):
 
 def test_dataset_samples_found_on_disk(tmp_path):
     """A tiny FashionMNIST test split in torchvision's raw idx format: offered, never downloaded."""
-    import struct
 
     raw = tmp_path / "FashionMNIST" / "raw"
     raw.mkdir(parents=True)
