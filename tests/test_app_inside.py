@@ -258,3 +258,20 @@ def test_a_spec_link_over_the_budget_is_refused_on_inside_and_builds_nothing(mon
     assert not at.exception, at.exception
     assert budget.param_problem(huge) in [e.value for e in at.error]
     assert built == [] and LEDGER.held == 0
+
+
+def test_a_checkpoints_model_is_held_in_the_ledger_while_it_loads(monkeypatch):
+    """Its spec is inside the file, so the share is the file's (twice its size), not the 0 bytes it was."""
+    from alexnet_core.guard.memory import LEDGER
+    from alexnet_core.paths import runs_dir
+    from alexnet_core.weights import checkpoint as ck
+    from alexnet_core.weights.source import Kind
+    from ui.inside import cache as inside_cache
+
+    spec = presets.get("torchvision").spec.with_(num_classes=29)  # this test's own checkpoint
+    path = ck.save_checkpoint(runs_dir() / "held" / "model.pt", spec, build_model(spec, seed=0))
+    held = []
+    monkeypatch.setattr(inside_cache, "load", lambda *a, **k: held.append(LEDGER.held) or load(*a, **k))
+    loaded = inside_cache.model(presets.get("paper2012").spec, WeightsSource(Kind.CHECKPOINT, checkpoint="held/model.pt"))
+    assert loaded.spec == spec and held and held[0] >= 2 * path.stat().st_size
+    assert LEDGER.held == 0

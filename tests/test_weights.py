@@ -287,3 +287,16 @@ def test_a_spec_dict_with_a_number_thousands_of_digits_long_is_one_sentence(wher
     with pytest.raises(SpecError, match="-bit number") as err:
         spec_from_dict(_with(TINY.to_dict(), where, 10 ** 5000))
     assert len(str(err.value)) < 200
+
+
+def test_the_load_estimate_is_known_before_a_byte_is_read():
+    from alexnet_core.arch import budget
+
+    assert weights.load_estimate(WeightsSource(Kind.RANDOM), TINY) == budget.param_bytes(TINY)
+    wide = TINY.with_(classifier=Classifier(hidden=(16384,) * 6))
+    assert budget.param_problem(wide) and weights.load_estimate(WeightsSource(Kind.RANDOM), wide) == 0  # refused
+    path = ck.save_checkpoint(runs_dir() / "est.pt", TINY, build_model(TINY, seed=0))
+    got = weights.load_estimate(WeightsSource(Kind.CHECKPOINT, checkpoint="est.pt"), wide)  # the sidebar's: unused
+    assert got == 2 * path.stat().st_size and got >= 2 * budget.param_bytes(TINY)
+    for missing in ("nope.pt", "../../etc/passwd", ""):
+        assert weights.load_estimate(WeightsSource(Kind.CHECKPOINT, checkpoint=missing), TINY) == 0

@@ -24,11 +24,11 @@ from alexnet_core.arch.build import AlexNet, build_model
 from alexnet_core.guard.limits import UPLOAD_WEIGHTS_MB
 from alexnet_core.spec.types import ArchSpec
 from alexnet_core.weights import imagenet
-from alexnet_core.weights.checkpoint import CheckpointError, TrainedWith, list_checkpoints, load_checkpoint
+from alexnet_core.weights.checkpoint import MAX_CHECKPOINT_BYTES, CheckpointError, TrainedWith, list_checkpoints, load_checkpoint
 from alexnet_core.weights.imagenet import Progress, WeightsError, WeightsUnavailable
 
 __all__ = ["MAX_UPLOAD_BYTES", "Kind", "Loaded", "WeightsError", "WeightsSource", "WeightsUnavailable",
-           "check_state", "checkpoint_files", "is_counter", "load", "load_state", "without_counters"]
+           "check_state", "checkpoint_files", "is_counter", "load", "load_estimate", "load_state", "without_counters"]
 
 MAX_UPLOAD_BYTES = UPLOAD_WEIGHTS_MB * 1024 * 1024  # the widget's and the server's cap (guard.limits)
 
@@ -165,6 +165,20 @@ def _within_budget(spec: ArchSpec, size: int | tuple[int, int] | None) -> None:
         budget.check(spec, h, w)
     except budget.BudgetError as exc:
         raise WeightsError(str(exc)) from None
+
+
+def load_estimate(source: WeightsSource, spec: ArchSpec) -> int:
+    """Bytes ``load`` holds while it makes the model, known before a byte is read (the server-wide
+    ledger's share): the spec's float32 parameters; for a checkpoint, whose spec is inside the file,
+    twice the file's size (the tensors read, and the model built from them, fp32 on disk as in memory).
+    0 when ``load`` will refuse before building anything."""
+    if source.kind == Kind.CHECKPOINT:
+        try:
+            path = paths.inside(paths.runs_dir(), source.checkpoint or "")
+            return 2 * min(path.stat().st_size, MAX_CHECKPOINT_BYTES) if path.is_file() else 0
+        except (OSError, ValueError):  # outside the runs folder, or gone: load() says so
+            return 0
+    return 0 if budget.param_problem(spec) else budget.param_bytes(spec)
 
 
 def load(source: WeightsSource, spec: ArchSpec, *, size: int | tuple[int, int] | None = None, download: bool = False,

@@ -14,7 +14,7 @@ from alexnet_core.export.run import ExportResult, export_and_check
 from alexnet_core.guard import limits
 from alexnet_core.guard.memory import ByteCache
 from alexnet_core.spec.types import ArchSpec
-from alexnet_core.weights.source import Kind, WeightsSource
+from alexnet_core.weights.source import Kind, WeightsSource, load_estimate
 
 
 @st.cache_resource(show_spinner=False)  # one per server; st.cache_resource.clear() empties it
@@ -36,7 +36,8 @@ def _estimate(spec: ArchSpec, size: tuple[int, int], dynamic: bool) -> int:
 def export(spec: ArchSpec, size: tuple[int, int], opset: int, dynamic: bool, weights: WeightsSource) -> ExportResult:
     """Raises ExportError (never cached), with the budget's sentence before anything is built. The
     weights' key names a retrained checkpoint anew. A checkpoint's own spec is checked when it is read."""
-    estimate = 0 if weights.kind == Kind.CHECKPOINT else _estimate(spec, size, dynamic)
+    # A checkpoint's spec is inside its file: before it is read, the ledger holds what loading it takes.
+    estimate = load_estimate(weights, spec) if weights.kind == Kind.CHECKPOINT else _estimate(spec, size, dynamic)
     key = (spec.to_json(indent=None), size, opset, dynamic, weights.key)
     try:
         return _exports().get(key, lambda: export_and_check(spec, size, opset=opset, dynamic_batch=dynamic,

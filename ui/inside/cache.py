@@ -24,7 +24,7 @@ from alexnet_core.guard.memory import ByteCache
 from alexnet_core.inside import activations, images
 from alexnet_core.spec.parse import spec_from_json
 from alexnet_core.spec.types import Activation, ArchSpec
-from alexnet_core.weights.source import Kind, Loaded, WeightsError, WeightsSource, load
+from alexnet_core.weights.source import Kind, Loaded, WeightsError, WeightsSource, load, load_estimate
 
 
 def sha(data: bytes) -> str:
@@ -67,7 +67,7 @@ def model(spec: ArchSpec, source: WeightsSource) -> Loaded:
     with the budget's sentence for a spec over it: nothing is built then."""
     own = source.kind == Kind.CHECKPOINT  # the sidebar's spec plays no part: do not key on it
     key = ("model", "" if own else spec.to_json(indent=None), source.key)
-    estimate = 0 if own or budget.param_problem(spec) else budget.param_bytes(spec)  # load() refuses the rest
+    estimate = load_estimate(source, spec)
     cache = _caches()["models"]
     try:
         if key in cache:
