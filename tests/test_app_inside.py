@@ -275,3 +275,34 @@ def test_a_checkpoints_model_is_held_in_the_ledger_while_it_loads(monkeypatch):
     loaded = inside_cache.model(presets.get("paper2012").spec, WeightsSource(Kind.CHECKPOINT, checkpoint="held/model.pt"))
     assert loaded.spec == spec and held and held[0] >= 2 * path.stat().st_size
     assert LEDGER.held == 0
+
+
+def test_decoded_uploads_are_shared_read_only_and_bounded_in_bytes(monkeypatch):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from alexnet_core.guard import limits
+    from ui.inside import cache as inside_cache
+
+    one = 200 * 150 * 3  # bytes of one decoded 200×150 RGB upload
+    monkeypatch.setattr(limits, "UPLOAD_CACHE_BYTES", 3 * one)
+    st.cache_resource.clear()  # the server's caches made afresh, with the smaller cap
+
+    def png(shade: int) -> bytes:
+        buf = io.BytesIO()
+        Image.new("RGB", (200, 150), (shade, 0, 0)).save(buf, "PNG")
+        return buf.getvalue()
+
+    first = inside_cache.uploaded_image(png(0), "a.png")
+    assert first.shape == (150, 200, 3) and not first.flags.writeable
+    assert inside_cache.uploaded_image(png(0), "same bytes, another name.png") is first  # decoded once
+    for shade in range(1, 8):
+        img = inside_cache.uploaded_image(png(shade), f"{shade}.png")
+        assert int(img[0, 0, 0]) == shade
+        uploads = inside_cache._caches()["uploads"]
+        assert uploads.held <= 3 * one
+    assert len(uploads) == 3 and uploads.held == 3 * one
+    np.testing.assert_array_equal(inside_cache.uploaded_image(png(0), "a.png"), first)  # made again after eviction
+    st.cache_resource.clear()

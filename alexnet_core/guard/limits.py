@@ -18,6 +18,7 @@ MODEL_CACHE_BYTES = 2_000_000_000  # built models (~245 MB for fp32 AlexNet): ab
 CAPTURE_CACHE_BYTES = 1_000_000_000  # one image's activations per model, image and size
 EXPORT_CACHE_BYTES = 1_000_000_000  # finished ONNX files (~245 MB each)
 CHANNEL_VIS_CACHE_BYTES = 200_000_000  # what-a-channel-wants pictures (~1 MB each at 224 px)
+UPLOAD_CACHE_BYTES = 250_000_000  # decoded uploads, uint8 RGB: two of the largest (40 MP, 120 MB), or many photos
 
 # Uploads, per widget, in MB. The server's own cap (server.maxUploadSize in .streamlit/config.toml)
 # must be at least the largest of them: a widget cannot accept more than the server takes.

@@ -33,7 +33,8 @@ def sha(data: bytes) -> str:
 
 @st.cache_resource(show_spinner=False)  # one of each per server; st.cache_resource.clear() empties them
 def _caches() -> dict[str, ByteCache]:
-    return {"models": ByteCache(limits.MODEL_CACHE_BYTES), "captures": ByteCache(limits.CAPTURE_CACHE_BYTES)}
+    return {"models": ByteCache(limits.MODEL_CACHE_BYTES), "captures": ByteCache(limits.CAPTURE_CACHE_BYTES),
+            "uploads": ByteCache(limits.UPLOAD_CACHE_BYTES)}
 
 
 def _refuse(message: str) -> None:
@@ -99,14 +100,15 @@ def dataset_images() -> dict[str, np.ndarray]:
     return images.dataset_samples(str(paths.data_dir()))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _decoded(digest: str, _data: bytes, name: str) -> np.ndarray:
-    return images.decode_upload(_data, name)
-
-
 def uploaded_image(data: bytes, name: str) -> np.ndarray:
-    """Raises ImageError (never cached)."""
-    return _decoded(sha(data), data, name)
+    """The upload decoded once per server, shared read-only and bounded in bytes (an entry count let eight
+    40-megapixel images hold ~1 GB). Raises ImageError (never cached)."""
+    def make() -> np.ndarray:
+        img = images.decode_upload(data, name)
+        img.setflags(write=False)  # one array for every session that uploads the same file
+        return img
+
+    return _caches()["uploads"].get(("upload", sha(data)), make)
 
 
 def normalisation(loaded: Loaded) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
