@@ -89,6 +89,8 @@ def set_value(state: WidgetState, widget: Widget, value) -> None:
         state.string_value = str(value)
     elif widget.kind == "checkbox":
         state.bool_value = bool(value)
+    elif widget.kind == "button":
+        state.trigger_value = bool(value)  # a press: true for this rerun only, as the frontend sends it
     else:
         raise ValueError(f"this client cannot set a {widget.kind} widget")
 
@@ -126,17 +128,20 @@ class Session:
         widget = self.key_of(key)
         state = WidgetState()
         set_value(state, widget, value)
+        if widget.kind == "button":  # a trigger is not a value the tab keeps: the next rerun sends it no more
+            return await self.rerun(fragment_id=widget.fragment_id, timeout=timeout, once=[state])
         self.states[widget.id] = state
         return await self.rerun(fragment_id=widget.fragment_id, timeout=timeout)
 
-    async def rerun(self, fragment_id: str = "", timeout: float = 120.0) -> RunResult:
+    async def rerun(self, fragment_id: str = "", timeout: float = 120.0,
+                    once: list[WidgetState] | None = None) -> RunResult:
         msg = BackMsg()
         cs = msg.rerun_script
         cs.query_string = self.query
         cs.page_name = "" if self.page_hash else self.page
         cs.page_script_hash = self.page_hash
         cs.fragment_id = fragment_id
-        cs.widget_states.widgets.extend(self.states.values())
+        cs.widget_states.widgets.extend([*self.states.values(), *(once or [])])
         start = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         return await asyncio.wait_for(self._until_finished(start), timeout)

@@ -1,6 +1,7 @@
 """A classroom's load on one server, driven through Streamlit's own websocket protocol (no browsers).
 
 Run: python -m benchmarks.ws_load [--sessions 10 25 50 100] [--mix same different train] [--seconds 40]
+     [--kinds lab arch inside tour]
 
 For each mix and each N, a fresh server (`streamlit run app.py`, its own runs folder in a temp dir) gets
 N simulated tabs (benchmarks/ws_client.py). The tabs open their links at once, a third each on the Layer
@@ -8,7 +9,9 @@ Lab, the Architecture page and Inside. Then each tab changes one widget every 1.
 and times change sent -> script finished:
 - Layer Lab: conv1's stride slider, in its fragment;
 - Architecture: the sidebar input size, a full-page rerun;
-- Inside: the feature-map layer, in its fragment (a real forward pass on a cache miss).
+- Inside: the feature-map layer, in its fragment (a real forward pass on a cache miss);
+- Tour (only with `--kinds ... tour`; the default kinds are the first three): /tour?step=2, pressing its
+  "Try this" button (a trigger, sent for that rerun only).
 
 Mixes:
 - same: every tab on torchvision at 224 px;
@@ -53,9 +56,15 @@ class Tab:
     values: tuple[object, object]
 
 
-def tab_for(i: int, mix: str) -> Tab:
+KINDS = ("lab", "arch", "inside")  # the default: the mixes as first measured
+TOUR_STEP = 2  # a step whose "Try this" changes the live view (conv1's stride)
+
+
+def tab_for(i: int, mix: str, kinds: tuple[str, ...] = KINDS) -> Tab:
     """Tab i's page, link and the two values its widget alternates between."""
-    kind = ("lab", "arch", "inside")[i % 3]
+    kind = kinds[i % len(kinds)]
+    if kind == "tour":  # the tour's own link: its step sets the spec, so the mix does not vary it
+        return Tab("tour", f"step={TOUR_STEP}", f"tour_try_{TOUR_STEP}", (True, True))
     variant, size = "torchvision", 224
     if mix == "different":  # a size inside the variant's valid range, with room for the +8 the sidebar tab adds
         variant = VARIANTS[i % len(VARIANTS)]
@@ -182,15 +191,17 @@ def start_training(env: dict[str, str]) -> subprocess.Popen:
 
 
 async def one_run(n: int, mix: str, seconds: float, seed: int, timeout: float,
-                  soak_trace: list[tuple[float, float]] | None = None) -> dict[str, object]:
+                  soak_trace: list[tuple[float, float]] | None = None,
+                  kinds: tuple[str, ...] = KINDS) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="ws_load_") as tmp:
         env = {**os.environ, "ALEXNET_RUNS_DIR": str(Path(tmp) / "runs")}
         server = start_server(env)
         trainer = start_training(env) if mix == "train" else None
         try:
             # one warm tab per page first: imports and the first build are start-up, not per-session memory
-            for i in range(3):
-                warm = Session("127.0.0.1", server.port, tab_for(i, "same").page, tab_for(i, "same").query)
+            for i in range(len(kinds)):
+                first = tab_for(i, "same", kinds)
+                warm = Session("127.0.0.1", server.port, first.page, first.query)
                 await warm.open(timeout=timeout)
                 await warm.close()
             await asyncio.sleep(1)
@@ -199,7 +210,7 @@ async def one_run(n: int, mix: str, seconds: float, seed: int, timeout: float,
             tally, peak, ready, opened = Tally(), [before], [0], asyncio.Event()
             stop_at = [float("inf")]
             sampler = asyncio.create_task(sample_rss(server, peak, soak_trace, 10.0 if soak_trace is not None else 0.5))
-            tasks = [asyncio.create_task(drive(server, tab_for(i, mix), random.Random(rng.random()), stop_at, opened,
+            tasks = [asyncio.create_task(drive(server, tab_for(i, mix, kinds), random.Random(rng.random()), stop_at, opened,
                                                ready, n, tally, timeout)) for i in range(n)]
             await opened.wait()
             all_open = server.rss_mb()
@@ -246,11 +257,14 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=40.0, help="the change window of each run, after every tab opened")
     ap.add_argument("--timeout", type=float, default=60.0, help="a change not finished after this is an error")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--kinds", nargs="+", default=list(KINDS), choices=[*KINDS, "tour"],
+                    help="the pages the tabs take in turn")
     ap.add_argument("--soak", type=float, metavar="MINUTES", help="hold --sessions[0] tabs of --mix[0] this long")
     args = ap.parse_args()
     if args.soak:
         trace: list[tuple[float, float]] = []
-        r = asyncio.run(one_run(args.sessions[0], args.mix[0], args.soak * 60, args.seed, args.timeout, trace))
+        r = asyncio.run(one_run(args.sessions[0], args.mix[0], args.soak * 60, args.seed, args.timeout, trace,
+                              tuple(args.kinds)))
         for t, rss in trace:
             print(f"  {t:6.0f} s  {rss:7.0f} MB")
         at1 = next((rss for t, rss in trace if t >= 60), float("nan"))
@@ -261,7 +275,7 @@ def main() -> None:
     print(HEADER, flush=True)
     for mix in args.mix:
         for n in args.sessions:
-            r = asyncio.run(one_run(n, mix, args.seconds, args.seed, args.timeout))
+            r = asyncio.run(one_run(n, mix, args.seconds, args.seed, args.timeout, kinds=tuple(args.kinds)))
             print(row(r), flush=True)
             if r["errors"]:
                 print(f"    errors, first ones: {r['error_examples']}", flush=True)
