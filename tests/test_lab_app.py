@@ -119,6 +119,9 @@ def test_add_and_remove_a_block():
 
 def test_upload_valid_and_hostile_specs():
     at = lab()
+    assert not at.get("file_uploader")  # drawn only while its expander is open
+    at.session_state["lab_files"] = True
+    at.run()
     good = presets.get("d2l").spec
     at.file_uploader(key="lab_upload").set_value(("d2l.json", good.to_json().encode(), "application/json")).run()
     spec = url_spec(at)

@@ -51,6 +51,9 @@ def test_layer_lab_copies_its_edit_out():
     assert not at.exception, at.exception
     blocks = opened_blocks(at, "lab")
     assert blocks["markdown"] == tf.to_markdown(analytic_summary(spec, 224)).strip()
+    assert not at.get("download_button")  # the card sits in the Lab's files expander, drawn only while open
+    at.session_state["lab_files"] = True
+    at.run()
     assert not card_button(at).proto.disabled
 
 

@@ -13,6 +13,7 @@ from alexnet_core.arch.shapes import ShapeError
 from alexnet_core.arch.table import Summary
 from alexnet_core.figures import flow_svg, lab
 from alexnet_core.format import fmt_bytes, fmt_short
+from alexnet_core.guard import limits
 from alexnet_core.spec.parse import spec_from_json
 from alexnet_core.spec.types import ArchSpec, SpecError
 from ui import cache, charts, downloads, sidebar, state, tables
@@ -39,8 +40,7 @@ def page() -> None:
         if msg:
             st.warning(msg, icon=":material/block:")
         controls.render_controls(spec, preset)
-        with st.expander("Spec file (download / upload)"):
-            spec_files(spec)
+        files(spec, cfg.size)
     sidebar.after_fragment()
 
 
@@ -61,8 +61,6 @@ def results(spec: ArchSpec, preset: ArchSpec, size: int) -> None:
                     st.markdown(flow_picture(spec, size), unsafe_allow_html=True)  # st.html drops an <svg>
                     table(result, preset, size)
                     tables.copy_out(result, "lab")
-                    downloads.card_button(spec, size, key="lab_card")
-                    downloads.code_button(spec, size, key="lab_code")
     if arith.open:
         with arith:
             arithmetic(spec, size)
@@ -116,7 +114,8 @@ def show_collapse(spec: ArchSpec, size: int, err: ShapeError) -> None:
 
 def metrics(summary: Summary) -> None:
     spatial = [r for r in summary.layers if len(r.output_shape) == 4]
-    c = st.columns(4)
+    row = st.container(horizontal=True)  # one layout block, where st.columns(4) sent five
+    c = [row] * 4
     c[0].metric("Parameters", fmt_short(summary.total_params), help=f"{summary.total_params:,}")
     c[1].metric("Mult-adds", fmt_short(summary.mult_adds), help=f"{summary.mult_adds:,}")
     c[2].metric("Receptive field", f"{spatial[-1].receptive_field} px" if spatial else "—")
@@ -174,11 +173,25 @@ def _on_upload() -> None:
     state.set_spec(spec)
 
 
+def files(spec: ArchSpec, size: int) -> None:
+    """The spec as JSON (download, upload), the model card and the network as code, drawn only while their
+    (stateful) expander is open: five download and upload widgets the browser would otherwise redraw on
+    every slider change (BENCHMARKS.md, instant feedback)."""
+    box = st.expander("Files: spec JSON, model card, PyTorch code", icon=":material/folder_open:",
+                      key="lab_files", on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        spec_files(spec)
+        downloads.card_button(spec, size, key="lab_card")
+        downloads.code_button(spec, size, key="lab_code")
+
+
 def spec_files(spec: ArchSpec) -> None:
     st.download_button("Download spec JSON", spec_json(spec), file_name="alexnet_spec.json", mime="application/json",
                        icon=":material/download:", on_click="ignore", key="lab_download")
     st.file_uploader("Upload a spec JSON", type=["json"], key="lab_upload", on_change=_on_upload,
-                     help=f"at most {MAX_UPLOAD // 1000} kB; validated field by field")
+                     max_upload_size=limits.UPLOAD_SPEC_MB, help=f"at most {MAX_UPLOAD // 1000} kB; validated field by field")
     msg = st.session_state.get(UPLOAD_MSG)
     if msg:
         st.error(msg, icon=":material/upload_file:")
