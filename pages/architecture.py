@@ -25,11 +25,11 @@ except ShapeError as err:
         st.info(f"Pick an input size of {err.valid[0]} px in the sidebar to see the table.")
     st.stop()
 
-c = st.columns(3)
+row = st.container(horizontal=True)  # three stacks in one row: 4 layout blocks where two st.columns(3) sent 8
+c = [row.container() for _ in range(3)]
 c[0].metric("Parameters", f"{summary.total_params:,}", help=f"{summary.trainable_params:,} trainable")
 c[1].metric("Mult-adds per image", f"{summary.mult_adds:,}", help=fmt_count(summary.mult_adds))
 c[2].metric("Parameter memory (fp32)", fmt_bytes(summary.param_bytes))
-c = st.columns(3)
 c[0].metric("Classifier's share of parameters", f"{summary.classifier_param_share:.1%}")
 c[1].metric("Convolutions' share of mult-adds", f"{summary.conv_mult_add_share:.1%}")
 c[2].metric("Activation memory per image", fmt_bytes(summary.activation_bytes), help="float32, all layer outputs")
@@ -38,10 +38,13 @@ df = cached.table(spec, cfg.size)
 st.dataframe(df, hide_index=True, width="stretch", key="arch_table", height=36 + 35 * len(df),
              column_config={"params": st.column_config.NumberColumn(format="localized"),
                             "mult-adds": st.column_config.NumberColumn(format="localized")})
-st.download_button("Download CSV", partial(cached.csv, spec, cfg.size), file_name=f"{spec.name}_{cfg.size}px.csv",
-                   mime="text/csv", icon=":material/download:", on_click="ignore")
-downloads.card_button(spec, cfg.size, key="arch_card")
-downloads.code_button(spec, cfg.size, key="arch_code")
+files = downloads.folded("Files: CSV, model card, PyTorch code", key="arch_files")
+if files is not None:
+    with files:
+        st.download_button("Download CSV", partial(cached.csv, spec, cfg.size), on_click="ignore",
+                           file_name=f"{spec.name}_{cfg.size}px.csv", mime="text/csv", icon=":material/download:")
+        downloads.card_button(spec, cfg.size, key="arch_card")
+        downloads.code_button(spec, cfg.size, key="arch_code")
 tables.copy_out(summary, "arch")
 
 st.subheader("Where the parameters live, where the compute goes")

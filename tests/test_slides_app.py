@@ -42,6 +42,9 @@ def test_architecture_copies_the_table_out(path):
     s = summarize(presets.get("paper2012").spec, 227)
     blocks = opened_blocks(at, "arch")
     assert blocks["markdown"] == tf.to_markdown(s).strip() and blocks["latex"] == tf.to_latex(s).strip()
+    assert not at.get("download_button")  # in the files expander, drawn only while open
+    at.session_state["arch_files"] = True
+    at.run()
     assert not card_button(at).proto.disabled
 
 

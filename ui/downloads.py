@@ -12,6 +12,17 @@ from alexnet_core.figures.card import card_filename, model_card
 from alexnet_core.spec.types import ArchSpec
 from ui import cache, state
 
+FILES_ICON = ":material/folder_open:"
+
+
+def folded(label: str, *, key: str, icon: str = FILES_ICON):
+    """A stateful expander that returns itself while open and None while closed, so that what it holds is
+    drawn only when asked for: each widget a page draws is redrawn by the browser on every change
+    (BENCHMARKS.md, instant feedback)."""
+    box = st.expander(label, icon=icon, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 LABEL = "Download as PyTorch code"
 HELP = "One standalone .py file (torch alone): an nn.Module with the app's state_dict keys, each layer's shape as a comment."
 

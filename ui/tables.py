@@ -7,6 +7,7 @@ import streamlit as st
 
 from alexnet_core.arch import table_format as tf
 from alexnet_core.arch.table import Summary
+from ui import downloads
 
 
 def layer_table(summary: Summary) -> pd.DataFrame:
@@ -30,9 +31,9 @@ def copy_out(summary: Summary, key: str) -> None:
     """The table as Markdown and as LaTeX in code blocks (each has a copy button), folded away until asked for.
     The expander and its tabs are stateful: only an open one's block is drawn, since a highlighted code block
     costs the browser ~70 ms to redraw on every size change (BENCHMARKS.md, instant feedback)."""
-    box = st.expander("Copy the table for slides: Markdown, LaTeX", icon=":material/content_copy:",
-                      key=f"{key}_copy", on_change="rerun")
-    if not box.open:
+    box = downloads.folded("Copy the table for slides: Markdown, LaTeX", key=f"{key}_copy",
+                           icon=":material/content_copy:")
+    if box is None:
         return
     with box:
         md, tex = st.tabs(["Markdown", "LaTeX"], key=f"{key}_copy_tab", on_change="rerun")

@@ -42,6 +42,7 @@ def test_deep_link_then_change_variant(tmp_path):
         assert "variant=paper2012" in page.url and "size=227" in page.url
         harness.screenshot(page, "architecture_paper2012")
         # The CSV is made when pressed (not on every rerun), and it is the table on screen.
+        page.get_by_text("Files: CSV, model card, PyTorch code").click()  # drawn only while open
         with page.expect_download() as info:
             page.get_by_role("button", name="Download CSV").click()
         path = tmp_path / info.value.suggested_filename

@@ -18,6 +18,7 @@ def test_the_code_download_runs_alone(tmp_path):
         page.goto(f"{url}/architecture?variant=paper2012&size=227")
         page.wait_for_selector("[data-testid='stDataFrame']")
         harness.wait_idle(page)
+        page.get_by_text("Files: CSV, model card, PyTorch code").click()  # drawn only while open
         with page.expect_download() as info:
             page.get_by_role("button", name=downloads.LABEL).click()
         path = tmp_path / info.value.suggested_filename

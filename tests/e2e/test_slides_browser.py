@@ -39,6 +39,7 @@ def test_architecture_figures_for_slides():
         camera = page.locator(".js-plotly-plot .modebar-btn[data-title^='Download plot']").first
         camera.wait_for(state="attached")
         assert "png" in camera.get_attribute("data-title").lower()
+        page.get_by_text("Files: CSV, model card, PyTorch code").click()  # drawn only while open
         with page.expect_download() as dl:  # the card is built only now, on the press
             page.get_by_role("button", name="Download model card (HTML)").click()
         card = Path(dl.value.path()).read_text(encoding="utf-8")

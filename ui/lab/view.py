@@ -177,9 +177,8 @@ def files(spec: ArchSpec, size: int) -> None:
     """The spec as JSON (download, upload), the model card and the network as code, drawn only while their
     (stateful) expander is open: five download and upload widgets the browser would otherwise redraw on
     every slider change (BENCHMARKS.md, instant feedback)."""
-    box = st.expander("Files: spec JSON, model card, PyTorch code", icon=":material/folder_open:",
-                      key="lab_files", on_change="rerun")
-    if not box.open:
+    box = downloads.folded("Files: spec JSON, model card, PyTorch code", key="lab_files")
+    if box is None:
         return
     with box:
         spec_files(spec)
