@@ -15,6 +15,7 @@ alternating old and new per case, so the ratio new/old is measured under the sam
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import subprocess
 import tempfile
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.ws_client import Session
 from tests.e2e import harness
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,6 +118,36 @@ CASES = {
 }
 
 
+# The same change through Streamlit's own protocol (benchmarks/ws_client.py), no browser: (page, query, widget key,
+# the two values it alternates between). The server's side of the change alone, on the same server.
+PROTOCOL = {
+    "lab": ("layer_lab", "variant=torchvision&size=224", "lab_0_s", (3, 4)),
+    "arch": ("architecture", "variant=torchvision&size=224", "sb_size", (228, 232)),
+    "inside": ("inside", "variant=torchvision&size=224", "inside_layer", ("conv2", "conv1")),
+    "tour": ("tour", "step=2", "tour_try_2", (True, True)),
+}
+
+
+def measure_protocol(url: str, name: str, changes: int) -> list[float]:
+    """Change -> script finished over the websocket, in ms, for ``changes`` changes after one warm-up."""
+    page, query, key, values = PROTOCOL[name]
+    host, port = url.rsplit("/", 1)[-1].rsplit(":", 1)
+
+    async def run() -> list[float]:
+        s = Session(host, int(port), page, query)
+        await s.open()
+        out = []
+        for i in range(changes + 1):
+            r = await s.change(key, values[i % 2])
+            assert r.ok, r.errors
+            if i:
+                out.append(r.seconds * 1000)
+        await s.close()
+        return out
+
+    return asyncio.run(run())
+
+
 def measure(url: str, case: Case, changes: int) -> tuple[list[float], list[float]]:
     """(key press -> on screen, websocket send -> last message of the rerun) per change, in ms."""
     screen, wire = [], []
@@ -165,8 +197,10 @@ def main() -> None:
             for tree, root in trees.items():
                 with harness.streamlit_server(cwd=root, extra_args=args.server_arg) as url:
                     results[(name, tree)], wire = measure(url, CASES[name], args.changes)
+                    proto = measure_protocol(url, name, args.changes)
                 print(line(f"{CASES[name].name} [{tree}]\n  key press -> on screen", results[(name, tree)]))
-                print(line("  websocket: change sent -> the rerun's last message", wire), flush=True)
+                print(line("  websocket in the browser: change sent -> the rerun's last message", wire))
+                print(line("  protocol client, no browser: change -> script finished", proto), flush=True)
             if args.ref:
                 new, old = (statistics.median(results[(name, t)]) for t in ("new", "old"))
                 print(f"  ratio new/old of medians: {new / old:.2f}", flush=True)
