@@ -66,11 +66,14 @@ def flow_scene(summary: Summary) -> Scene:
     items += [Text(WIDTH - RIGHT + 4, y_chan(t) + 4, f"{t:,}") for t in nice_ticks(chan_top)]  # right axis
     items += [Text(12, mid, "side (px)", "middle", rotate=-90), Text(WIDTH - 16, mid, "channels", "middle", rotate=90)]
     bar_w = slot * 0.7
-    for xi, name, c in zip(x, names, chans, strict=True):
+    for xi, name, c, s in zip(x, names, chans, side, strict=True):
         top = y_chan(c)
         items.append(Rect(xi - bar_w / 2, top, bar_w, base - top, CH_COLOUR, 0.5, f"{name}: {c:,} channels"))
-        if base - top > 18:  # the count inside the bar's top, where the line seldom runs
-            items.append(Text(xi, top + 14, f"{c:,}", "middle", style.TEXT))
+        # The count inside the bar's top, else lower in the bar, else above it: wherever the line's point is not.
+        spots = [y for y in (top + 14, y_side(s) + 24) if top + 14 <= y <= base - 4] + [top - 4]
+        free = [y for y in spots if not y_side(s) - 20 < y < y_side(s) + 16]
+        if free:
+            items.append(Text(xi, free[0], f"{c:,}", "middle", style.TEXT))
         items.append(Text(xi, HEIGHT - BOTTOM + 14, name, "end", rotate=-35))
     items.append(Polyline(tuple((xi, y_side(s)) for xi, s in zip(x, side, strict=True)), SIZE_COLOUR, 3))
     for xi, name, s in zip(x, names, side, strict=True):
