@@ -62,7 +62,7 @@ def percent(share: float) -> str:
 # ---------------------------------------------------------------- share bars
 
 SHARE_W, SHARE_H = 560, 142
-S_LEFT, S_RIGHT = 92, 18  # room for the row names and their totals; the 100 % tick
+S_LEFT, S_RIGHT = 92, 24  # room for the row names and their totals; the 100 % tick
 S_BAR, S_ROW0, S_GAP = 30, 40, 20  # bar height, first bar's top, room between rows for a label that is pushed out
 
 
