@@ -5,21 +5,19 @@ on it (BENCHMARKS.md, instant feedback), more than half the 100 ms a change may 
 a few dozen elements costs the browser about a millisecond. The same data as ``lab.flow_figure`` (the
 model card keeps the interactive plotly version): the spatial side after the input and each conv and
 pool (line, left axis) and its channels (bars, right axis). Hovering a bar or a point names its value
-(SVG ``<title>``), and the SVG itself is slide-ready.
+(SVG ``<title>``). ``flow_scene`` holds the shapes, so the same plot also renders as a PNG (scene.py).
 """
 
 from __future__ import annotations
 
-from html import escape
-
 from alexnet_core.arch.table import Summary
 from alexnet_core.figures import style
+from alexnet_core.figures.scene import Circle, Item, Line, Polyline, Rect, Scene, Text, to_svg
 
 SIZE_COLOUR = style.BLUE
 CH_COLOUR = style.ORANGE
 WIDTH, HEIGHT = 560, 300
 LEFT, RIGHT, TOP, BOTTOM = 46, 62, 34, 58  # room for the axes' ticks and titles, the legend and the layer names
-FONT = "font-family:sans-serif;font-size:12px"
 
 
 def flow_points(summary: Summary) -> tuple[list[str], list[int], list[int]]:
@@ -46,19 +44,14 @@ def nice_ticks(top: float, count: int = 4) -> list[int]:
     return list(range(0, int(top) + 1, step))
 
 
-def _text(x: float, y: float, body: str, *, anchor: str = "middle", colour: str = style.INK,
-          extra: str = "") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{colour}" style="{FONT}"{extra}>'
-            f"{escape(body)}</text>")
-
-
-def flow_svg(summary: Summary) -> str:
-    """The plot as an ``<svg>`` element that scales to its container's width."""
+def flow_scene(summary: Summary) -> Scene:
+    """The plot as shapes: ``flow_svg`` draws them inline, ``scene.to_png`` for a slide."""
     names, side, chans = flow_points(summary)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     side_top, chan_top = max(side) * 1.15 or 1, max(chans) * 1.15 or 1
     slot = plot_w / len(names)
     x = [LEFT + slot * (i + 0.5) for i in range(len(names))]
+    base, mid = TOP + plot_h, TOP + plot_h / 2
 
     def y_side(v: float) -> float:
         return TOP + plot_h * (1 - v / side_top)
@@ -66,35 +59,31 @@ def flow_svg(summary: Summary) -> str:
     def y_chan(v: float) -> float:
         return TOP + plot_h * (1 - v / chan_top)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
-           f'aria-label="spatial side and channels after each layer">']
+    items: list[Item] = []
     for t in nice_ticks(side_top):  # left axis: side in px, with grid lines
-        out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y_side(t):.1f}" y2="{y_side(t):.1f}" '
-                   f'stroke="{style.RULE}" stroke-width="1"/>')
-        out.append(_text(LEFT - 4, y_side(t) + 4, f"{t}", anchor="end"))
-    for t in nice_ticks(chan_top):  # right axis: channels
-        out.append(_text(WIDTH - RIGHT + 4, y_chan(t) + 4, f"{t:,}", anchor="start"))
-    out.append(_text(12, TOP + plot_h / 2, "side (px)", extra=f' transform="rotate(-90 12 {TOP + plot_h / 2:.1f})"'))
-    mid_r = WIDTH - 16
-    out.append(_text(mid_r, TOP + plot_h / 2, "channels", extra=f' transform="rotate(90 {mid_r} {TOP + plot_h / 2:.1f})"'))
+        items += [Line(LEFT, y_side(t), WIDTH - RIGHT, y_side(t), style.RULE),
+                  Text(LEFT - 4, y_side(t) + 4, f"{t}", "end")]
+    items += [Text(WIDTH - RIGHT + 4, y_chan(t) + 4, f"{t:,}") for t in nice_ticks(chan_top)]  # right axis
+    items += [Text(12, mid, "side (px)", "middle", rotate=-90), Text(WIDTH - 16, mid, "channels", "middle", rotate=90)]
     bar_w = slot * 0.7
-    for xi, name, c in zip(x, names, chans, strict=True):
+    for xi, name, c, s in zip(x, names, chans, side, strict=True):
         top = y_chan(c)
-        out.append(f'<rect x="{xi - bar_w / 2:.1f}" y="{top:.1f}" width="{bar_w:.1f}" height="{TOP + plot_h - top:.1f}" '
-                   f'fill="{CH_COLOUR}" fill-opacity="0.5"><title>{escape(name)}: {c:,} channels</title></rect>')
-        if TOP + plot_h - top > 18:  # the count inside the bar's top, where the line seldom runs
-            out.append(_text(xi, top + 14, f"{c:,}", colour=style.TEXT))
-        out.append(_text(xi, HEIGHT - BOTTOM + 14, name, anchor="end",
-                         extra=f' transform="rotate(-35 {xi:.1f} {HEIGHT - BOTTOM + 14:.1f})"'))
-    points = " ".join(f"{xi:.1f},{y_side(s):.1f}" for xi, s in zip(x, side, strict=True))
-    out.append(f'<polyline points="{points}" fill="none" stroke="{SIZE_COLOUR}" stroke-width="3"/>')
+        items.append(Rect(xi - bar_w / 2, top, bar_w, base - top, CH_COLOUR, 0.5, f"{name}: {c:,} channels"))
+        # The count inside the bar's top, else lower in the bar, else above it: wherever the line's point is not.
+        spots = [y for y in (top + 14, y_side(s) + 24) if top + 14 <= y <= base - 4] + [top - 4]
+        free = [y for y in spots if not y_side(s) - 20 < y < y_side(s) + 16]
+        if free:
+            items.append(Text(xi, free[0], f"{c:,}", "middle", style.TEXT))
+        items.append(Text(xi, HEIGHT - BOTTOM + 14, name, "end", rotate=-35))
+    items.append(Polyline(tuple((xi, y_side(s)) for xi, s in zip(x, side, strict=True)), SIZE_COLOUR, 3))
     for xi, name, s in zip(x, names, side, strict=True):
-        out.append(f'<circle cx="{xi:.1f}" cy="{y_side(s):.1f}" r="4" fill="{SIZE_COLOUR}">'
-                   f"<title>{escape(name)}: {s}×{s} px</title></circle>")
-        out.append(_text(xi + 5, y_side(s) - 7, f"{s}", anchor="start", colour=SIZE_COLOUR))
-    out += [f'<rect x="{LEFT}" y="8" width="14" height="10" fill="{CH_COLOUR}" fill-opacity="0.5"/>',
-            _text(LEFT + 18, 17, "channels (right axis)", anchor="start"),
-            f'<line x1="{LEFT + 160}" x2="{LEFT + 180}" y1="13" y2="13" stroke="{SIZE_COLOUR}" stroke-width="3"/>',
-            _text(LEFT + 184, 17, "spatial side, px (left axis)", anchor="start"),
-            "</svg>"]
-    return "".join(out)
+        items += [Circle(xi, y_side(s), 4, SIZE_COLOUR, f"{name}: {s}×{s} px"),
+                  Text(xi + 5, y_side(s) - 7, f"{s}", colour=SIZE_COLOUR)]
+    items += [Rect(LEFT, 8, 14, 10, CH_COLOUR, 0.5), Text(LEFT + 18, 17, "channels (right axis)"),
+              Line(LEFT + 160, 13, LEFT + 180, 13, SIZE_COLOUR, 3), Text(LEFT + 184, 17, "spatial side, px (left axis)")]
+    return Scene(WIDTH, HEIGHT, tuple(items), "spatial side and channels after each layer")
+
+
+def flow_svg(summary: Summary) -> str:
+    """The plot as an ``<svg>`` element that scales to its container's width."""
+    return to_svg(flow_scene(summary))

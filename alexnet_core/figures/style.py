@@ -24,6 +24,7 @@ TEXT = "#222222"  # body text of an HTML figure (the model card)
 TEXT_SOFT = "#444444"  # a table's totals rule
 RULE = "#DDDDDD"  # table rules
 PANEL = "#F5F5F5"  # a code block's background
+ON_BAR = "#FFFFFF"  # a label printed inside a filled bar
 HEATMAP = "Viridis"  # values on a continuous scale (activations)
 # A padded input drawn cell by cell: the input, its padding, rows no window reaches (blue, grey, red).
 INPUT_CELL, PAD_CELL, DROPPED_CELL = "#E8EEF6", "#C9C9C9", "#F2B8B5"
