@@ -38,19 +38,23 @@ df = cached.table(spec, cfg.size)
 st.dataframe(df, hide_index=True, width="stretch", key="arch_table", height=36 + 35 * len(df),
              column_config={"params": st.column_config.NumberColumn(format="localized"),
                             "mult-adds": st.column_config.NumberColumn(format="localized")})
-files = downloads.folded("Files: CSV, model card, PyTorch code", key="arch_files")
+files = downloads.folded("Files: CSV, model card, PyTorch code, charts", key="arch_files")
 if files is not None:
     with files:
         st.download_button("Download CSV", partial(cached.csv, spec, cfg.size), on_click="ignore",
                            file_name=f"{spec.name}_{cfg.size}px.csv", mime="text/csv", icon=":material/download:")
         downloads.card_button(spec, cfg.size, key="arch_card")
         downloads.code_button(spec, cfg.size, key="arch_code")
+        charts.download(partial(cached.share, spec, cfg.size), "Chart: where parameters and compute go",
+                        name=f"{spec.name}_{cfg.size}px_share", key="arch_share_file")
+        charts.download(partial(cached.per_layer, spec, cfg.size), "Chart: parameters and mult-adds per layer",
+                        name=f"{spec.name}_{cfg.size}px_per_layer", key="arch_per_layer_file")
 tables.copy_out(summary, "arch")
 
 st.subheader("Where the parameters live, where the compute goes")
-share, bars = cached.figures(spec, cfg.size)
-charts.show(share, key="arch_share")
-charts.show(bars, key="arch_bars")
+share, bars = cached.pictures(spec, cfg.size)
+charts.inline(share)
+charts.inline(bars)
 
 st.subheader("Output size, worked out")
 formula.worked_out(spec, cfg.size)

@@ -1,22 +1,25 @@
-"""The one way a page shows a plotly chart: its toolbar camera saves PNG at twice the screen's pixels, or SVG.
+"""The two ways a page shows a chart, both saving PNG at twice the screen's pixels or SVG, as one
+session-wide sidebar switch ("Chart download format") says.
 
-plotly's toolbar offers one image format per chart, and a custom toolbar button cannot be added
-from Python. So the format is one session-wide setting in the sidebar ("Chart download format"):
-a lecturer picks SVG once and every chart's camera saves SVG, on every page, with no second
-button next to each chart. The export is plotly's own, in the browser: it works offline and
-needs no server-side Chromium. A server-side export (kaleido) is not offered; where kaleido
-cannot run, the sidebar says so (found without starting any browser).
+- ``show``: a plotly chart, for what needs zoom, hover or a colour scale; its toolbar camera saves it
+  (plotly's own export, in the browser). plotly's toolbar offers one image format per chart and takes no
+  custom button from Python, hence the one switch for every chart on every page.
+- ``inline``: a ``Scene`` (alexnet_core/figures/scene.py) as inline SVG, for the charts a slider or the
+  sidebar redraws on every change: the browser draws it in about a millisecond, where plotly.js took
+  40-60 ms a change (BENCHMARKS.md, instant feedback). ``download`` saves it in the switch's format,
+  made on the server with Pillow when pressed, so it too works offline with no browser export.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
-from functools import lru_cache
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
+
+from alexnet_core.figures.scene import Scene, encode
 
 FORMATS = {"PNG": "png", "SVG": "svg"}
 SCALE = 2  # twice the on-screen pixels: sharp on a projector slide
@@ -45,12 +48,24 @@ def show(fig: go.Figure, *, key: str, image_only: bool = False, config: dict[str
     return st.plotly_chart(fig, key=key, config={**cfg, **(config or {})}, **kwargs)
 
 
-@lru_cache(maxsize=1)
-def kaleido_available() -> bool:
-    """Whether a server-side export could run: kaleido installed and a Chromium for it to drive."""
-    if importlib.util.find_spec("kaleido") is None:
-        return False
-    return any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome", "chrome"))
+def inline(svg: str) -> None:
+    """A scene's inline SVG (``scene.to_svg``, cached by the caller). Through markdown: st.html drops an <svg>."""
+    st.markdown(svg, unsafe_allow_html=True)
+
+
+MIMES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+def _file(make: Callable[[], Scene], fmt: str) -> bytes:
+    return encode(make(), fmt, SCALE)[0]  # type: ignore[arg-type]
+
+
+def download(make: Callable[[], Scene], label: str, *, name: str, key: str) -> None:
+    """A button saving an inline chart in the session's format; the file is made only when pressed
+    (a PNG takes Pillow 30-110 ms)."""
+    fmt = current_format()
+    st.download_button(f"{label} ({fmt.upper()})", partial(_file, make, fmt), file_name=f"{name}.{fmt}",
+                       mime=MIMES[fmt], on_click="ignore", icon=":material/image:", key=key)
 
 
 def _keep() -> None:
@@ -62,8 +77,6 @@ def format_setting() -> None:
     ss = st.session_state
     ss[WIDGET] = ss.get(KEY, "PNG")
     st.segmented_control("Chart download format", list(FORMATS), key=WIDGET, on_change=_keep,
-                         help=f"The camera icon in any chart's toolbar saves it in this format (PNG at {SCALE}× "
-                              "the screen's pixels), in your browser, offline.")
-    if not kaleido_available():
-        st.caption("No server-side image export here (kaleido is not installed): the chart toolbar's "
-                   "camera saves the image in your browser instead.")
+                         help=f"Charts save in this format (PNG at {SCALE}× the screen's pixels), offline: an "
+                              "interactive chart through the camera in its toolbar, the Architecture and Layer "
+                              "Lab charts through their buttons under Files.")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pandas as pd
-import plotly.graph_objects as go
 
-from alexnet_core.figures import arch as plots
+from alexnet_core.figures import arch_scene
+from alexnet_core.figures.scene import Scene, to_svg
 from alexnet_core.spec.types import ArchSpec
 from ui import cache, tables
 
@@ -19,11 +19,18 @@ def table(spec: ArchSpec, size: int) -> pd.DataFrame:
     return tables.layer_table(cache.summary(spec, size))
 
 
+def share(spec: ArchSpec, size: int) -> Scene:
+    return arch_scene.share_scene(cache.summary(spec, size))
+
+
+def per_layer(spec: ArchSpec, size: int) -> Scene:
+    return arch_scene.params_macs_scene(cache.summary(spec, size))
+
+
 @lru_cache(maxsize=128)
-def figures(spec: ArchSpec, size: int) -> tuple[go.Figure, go.Figure]:
-    """(the parameter/compute share chart, the per-layer bars); st.plotly_chart only reads them."""
-    summary = cache.summary(spec, size)
-    return plots.share_figure(summary), plots.params_macs_figure(summary)
+def pictures(spec: ArchSpec, size: int) -> tuple[str, str]:
+    """(the parameter/compute share chart, the per-layer bars) as inline SVG."""
+    return to_svg(share(spec, size)), to_svg(per_layer(spec, size))
 
 
 def csv(spec: ArchSpec, size: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -12,6 +12,7 @@ from alexnet_core.arch import budget, explain, fixes
 from alexnet_core.arch.shapes import ShapeError
 from alexnet_core.arch.table import Summary
 from alexnet_core.figures import flow_svg, lab
+from alexnet_core.figures.scene import Scene, to_svg
 from alexnet_core.format import fmt_bytes, fmt_short
 from alexnet_core.guard import limits
 from alexnet_core.spec.parse import spec_from_json
@@ -58,7 +59,7 @@ def results(spec: ArchSpec, preset: ArchSpec, size: int) -> None:
                     st.error(result, icon=":material/block:")
                 else:
                     metrics(result)
-                    st.markdown(flow_picture(spec, size), unsafe_allow_html=True)  # st.html drops an <svg>
+                    charts.inline(flow_picture(spec, size))
                     table(result, preset, size)
                     tables.copy_out(result, "lab")
     if arith.open:
@@ -78,9 +79,13 @@ def summary_or_problem(spec: ArchSpec, size: int) -> Summary | str:
 def flow_picture(spec: ArchSpec, size: int) -> str:
     """The flow plot as inline SVG, shared across reruns and sessions (a plotly chart here cost the
     browser ~54 ms a change: BENCHMARKS.md, instant feedback)."""
+    return to_svg(flow_scene(spec, size))
+
+
+def flow_scene(spec: ArchSpec, size: int) -> Scene:
     result = summary_or_problem(spec, size)
     assert not isinstance(result, str)
-    return flow_svg.flow_svg(result)
+    return flow_svg.flow_scene(result)
 
 
 @lru_cache(maxsize=512)
@@ -177,13 +182,23 @@ def files(spec: ArchSpec, size: int) -> None:
     """The spec as JSON (download, upload), the model card and the network as code, drawn only while their
     (stateful) expander is open: five download and upload widgets the browser would otherwise redraw on
     every slider change (BENCHMARKS.md, instant feedback)."""
-    box = downloads.folded("Files: spec JSON, model card, PyTorch code", key="lab_files")
+    box = downloads.folded("Files: spec JSON, model card, PyTorch code, chart", key="lab_files")
     if box is None:
         return
     with box:
         spec_files(spec)
         downloads.card_button(spec, size, key="lab_card")
         downloads.code_button(spec, size, key="lab_code")
+        if isinstance(_summary_or_none(spec, size), Summary):
+            charts.download(partial(flow_scene, spec, size), "Chart: sizes and channels",
+                            name=f"{spec.name}_{size}px_flow", key="lab_flow_file")
+
+
+def _summary_or_none(spec: ArchSpec, size: int) -> Summary | str | None:
+    try:
+        return summary_or_problem(spec, size)
+    except ShapeError:
+        return None
 
 
 def spec_files(spec: ArchSpec) -> None:
