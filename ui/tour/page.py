@@ -52,7 +52,7 @@ def _reset(n: int) -> None:
 def render() -> None:
     n = current()
     st.query_params["step"] = str(n)
-    step, (title, text) = STEPS[n - 1], texts()[n - 1]
+    title = texts()[n - 1][0]
     problem = st.session_state.pop("tour_problem", None)
     if problem:
         st.warning(problem, icon=":material/link_off:")
@@ -65,6 +65,14 @@ def render() -> None:
         st.button("Next", icon=":material/arrow_forward:", key="tour_next", on_click=go, args=(n + 1,),
                   disabled=n == len(STEPS), shortcut="PageDown")
         present.toggle("tour")
+    body(n)
+
+
+@st.fragment
+def body(n: int) -> None:
+    """The step's text, its Try this / Back to the start, and its live view: a fragment, so a press redraws
+    this and not the sidebar, the navigation and the header (Next and Back rerun the whole page)."""
+    step, (_, text) = STEPS[n - 1], texts()[n - 1]
     spec, size = _state(n)
     left, right = st.columns([2, 3], gap="large")
     with left:
