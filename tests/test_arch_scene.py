@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from alexnet_core.arch.table import analytic_summary
-from alexnet_core.figures import arch, arch_scene, scene
+from alexnet_core.figures import arch_scene, scene
 from alexnet_core.figures.scene import Rect, Text
 from alexnet_core.spec import presets
 
@@ -96,17 +96,6 @@ def test_pngs_show_the_bars_in_their_colours(vid):
         assert {r.fill for r in bars} == colours
         for r in bars:  # a corner, away from any label printed inside the bar
             assert img.getpixel((round(r.x * 2) + 3, round((r.y + r.h) * 2) - 3)) == rgb(r.fill)
-
-
-def test_the_plotly_builders_draw_the_same_data():
-    s = summary_of("paper2012")
-    params, macs = arch.params_macs_figure(s).data
-    rows = arch_scene.weighted_layers(s)
-    assert list(params.x) == [r.name for r in rows] and list(macs.y) == [r.mult_adds for r in rows]
-    conv, rest = arch.share_figure(s).data
-    shares = arch_scene.shares(s)
-    assert list(conv.x) == [sh.conv_share for sh in shares]
-    assert rest.x[0] == pytest.approx(s.classifier_param_share) and conv.x[1] == pytest.approx(s.conv_mult_add_share)
 
 
 @pytest.mark.parametrize(("n", "text"), [(37752832, "37.8M"), (20_000_000, "20M"), (1135915368, "1.1G"),

@@ -3,15 +3,22 @@ real torch shape rules, no weights allocated)."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
+from functools import partial
 
 import pytest
 import torch
+from PIL import Image
 
 from alexnet_core.arch.build import build_model
+from alexnet_core.figures import flow_svg
+from alexnet_core.figures.scene import encode
 from alexnet_core.spec import presets, url
 from alexnet_core.spec.types import UNNAMED, ArchSpec
 from tests.helpers import app_test, forward_shapes
+from ui.lab import view
 
 LAB = "pages/layer_lab.py"
 
@@ -196,3 +203,39 @@ def test_every_preset_opens_in_the_lab_with_a_real_table(vid):
     at = lab({"variant": vid})
     assert list(table(at)["output"]) == real_outputs(v.spec, v.input_size)
     assert url_spec(at) is None and "Reset" in at.button(key="lab_reset").label
+
+
+def test_the_flow_plot_is_inline_svg_with_the_forward_pass_sides():
+    at = lab()
+    svgs = [m.value for m in at.markdown if m.value.startswith("<svg")]
+    assert len(svgs) == 1
+    points = re.findall(r"<title>([^<:]+): (\d+)×\d+ px</title>", svgs[0])
+    spec = presets.get("torchvision").spec
+    real = dict(forward_shapes(build_model(spec, device="meta"), torch.zeros(1, 3, 224, 224, device="meta")))
+    assert points[0] == ("input", "224") and len(points) >= 9
+    assert all(int(side) == real[name][-1] for name, side in points[1:])
+
+
+def test_files_hold_the_chart_and_a_collapsed_size_offers_no_chart_and_no_traceback():
+    at = lab()
+    at.session_state["lab_files"] = True
+    at.run()
+    assert not at.exception
+    chart = next(b for b in at.get("download_button") if b.proto.label.startswith("Chart: sizes and channels"))
+    assert chart.proto.label.endswith("(PNG)")
+    at.slider(key="lab_0_s").set_value(16).run()  # pool5 collapses at 224 px
+    assert not at.exception and at.error
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert not any(label.startswith("Chart:") for label in labels)
+    card = next(b for b in at.get("download_button") if b.proto.label == "Download model card (HTML)")
+    assert card.proto.disabled
+
+
+def test_a_chart_file_is_a_png_twice_the_drawing_or_an_svg():
+    spec = presets.get("paper2012").spec
+    make = partial(view.flow_scene, spec, 227)
+    png, mime = encode(make(), "png", 2)
+    assert mime == "image/png" and png.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(png)).size == (flow_svg.WIDTH * 2, flow_svg.HEIGHT * 2)
+    svg, mime = encode(make(), "svg")
+    assert mime == "image/svg+xml" and svg.startswith(b"<svg") and b"227" in svg

@@ -11,29 +11,27 @@ from alexnet_core.arch import explain
 from alexnet_core.arch.explain import worked
 from alexnet_core.arch.shapes import trace
 from alexnet_core.arch.torchinfo_table import summarize
-from alexnet_core.figures import arch as plots
-from alexnet_core.figures import inside, lab, style, training
+from alexnet_core.figures import arch_scene, inside, lab, style, training
 from alexnet_core.inside.activations import Box
 from alexnet_core.spec import presets
 
 
 @pytest.mark.parametrize("vid", ["torchvision", "paper2012"])
-def test_params_macs_figure_holds_every_weighted_layer(vid):
+def test_the_per_layer_chart_holds_every_weighted_layer_of_the_torchinfo_summary(vid):
+    """The Architecture page draws from torchinfo's summary (ui/cache.summary): its chart's layers and sums."""
     v = presets.get(vid)
     s = summarize(v.spec, v.input_size)
-    fig = plots.params_macs_figure(s)
-    params, macs = fig.data
-    weighted = [r for r in s.layers if r.params]
-    assert list(params.x) == [r.name for r in weighted]
-    assert sum(params.y) == s.total_params
-    assert sum(macs.y) == s.mult_adds
+    rows = arch_scene.weighted_layers(s)
+    assert [r.name for r in rows] == [r.name for r in s.layers if r.params]
+    assert sum(r.params for r in rows) == s.total_params
+    assert sum(r.mult_adds for r in rows) == s.mult_adds
 
 
-def test_share_figure_shows_the_lecture_point():
+def test_share_chart_shows_the_lecture_point():
     s = summarize(presets.get("torchvision").spec, 224)
-    conv, rest = plots.share_figure(s).data
-    assert rest.x[0] == pytest.approx(s.classifier_param_share) and rest.x[0] > 0.9
-    assert conv.x[1] == pytest.approx(s.conv_mult_add_share) and conv.x[1] > 0.9
+    params, macs = arch_scene.shares(s)
+    assert 1 - params.conv_share == pytest.approx(s.classifier_param_share) and 1 - params.conv_share > 0.9
+    assert macs.conv_share == pytest.approx(s.conv_mult_add_share) and macs.conv_share > 0.9
 
 
 def test_worked_formula_uses_the_layer_numbers():

@@ -1,4 +1,4 @@
-"""The two ways a page shows a chart, both saving PNG at twice the screen's pixels or SVG, as one
+"""The two ways a page shows a chart, both saving PNG at twice their size or SVG, as one
 session-wide sidebar switch ("Chart download format") says.
 
 - ``show``: a plotly chart, for what needs zoom, hover or a colour scale; its toolbar camera saves it
@@ -19,7 +19,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from alexnet_core.figures.scene import Scene, encode
+from alexnet_core.figures.scene import MIMES, Scene, encode
 
 FORMATS = {"PNG": "png", "SVG": "svg"}
 SCALE = 2  # twice the on-screen pixels: sharp on a projector slide
@@ -53,9 +53,6 @@ def inline(svg: str) -> None:
     st.markdown(svg, unsafe_allow_html=True)
 
 
-MIMES = {"png": "image/png", "svg": "image/svg+xml"}
-
-
 def _file(make: Callable[[], Scene], fmt: str) -> bytes:
     return encode(make(), fmt, SCALE)[0]  # type: ignore[arg-type]
 
@@ -73,10 +70,10 @@ def _keep() -> None:
 
 
 def format_setting() -> None:
-    """The sidebar switch (PNG/SVG) every chart's camera button follows."""
+    """The sidebar switch (PNG/SVG) that every chart's camera and every inline chart's download follow."""
     ss = st.session_state
     ss[WIDGET] = ss.get(KEY, "PNG")
     st.segmented_control("Chart download format", list(FORMATS), key=WIDGET, on_change=_keep,
-                         help=f"Charts save in this format (PNG at {SCALE}× the screen's pixels), offline: an "
-                              "interactive chart through the camera in its toolbar, the Architecture and Layer "
-                              "Lab charts through their buttons under Files.")
+                         help=f"Charts save in this format (PNG at {SCALE}× their size), offline: an interactive "
+                              "chart through the camera in its toolbar; the Architecture and Layer Lab charts "
+                              "through their buttons under Files on those pages.")

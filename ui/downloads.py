@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from alexnet_core.arch.codegen import code_filename, generate_code
 from alexnet_core.arch.shapes import ShapeError
@@ -15,7 +16,7 @@ from ui import cache, state
 FILES_ICON = ":material/folder_open:"
 
 
-def folded(label: str, *, key: str, icon: str = FILES_ICON):
+def folded(label: str, *, key: str, icon: str = FILES_ICON) -> DeltaGenerator | None:
     """A stateful expander that returns itself while open and None while closed, so that what it holds is
     drawn only when asked for: each widget a page draws is redrawn by the browser on every change
     (BENCHMARKS.md, instant feedback)."""

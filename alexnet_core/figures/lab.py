@@ -12,11 +12,8 @@ import plotly.graph_objects as go
 from alexnet_core.arch.explain import Arith
 from alexnet_core.arch.table import Summary
 from alexnet_core.figures import style
-from alexnet_core.figures.flow_svg import flow_points
+from alexnet_core.figures.flow_svg import CH_COLOUR, SIZE_COLOUR, flow_points
 from alexnet_core.figures.style import DROPPED_CELL, HIGHLIGHT, HIGHLIGHT_FILL, INPUT_CELL, PAD_CELL, figure, margins
-
-SIZE_COLOUR = style.BLUE
-CH_COLOUR = style.ORANGE
 
 
 def flow_figure(summary: Summary) -> go.Figure:

@@ -129,10 +129,15 @@ def _svg_item(it: Item) -> str:
             f'font-size="{it.size:g}"{turn}>{escape(it.body)}</text>')
 
 
+INLINE_MAX = 1.25  # how far past its own width an inline chart may grow
+
+
 def to_svg(scene: Scene, *, standalone: bool = False) -> str:
     """The scene as one line of ``<svg>``. Inline (default) it scales to its container's width; a
     ``standalone`` file (a download for slides) has a fixed size and a white background, like the PNG."""
-    size = (f'width="{scene.width}" height="{scene.height}"' if standalone else 'width="100%"')
+    # Inline it follows its column's width up to 1.25x its own: a wide page drew the per-layer bars 700 px tall.
+    size = (f'width="{scene.width}" height="{scene.height}"' if standalone
+            else f'width="100%" style="max-width:{round(scene.width * INLINE_MAX)}px"')
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {scene.width} {scene.height}" {size} '
             f'role="img" aria-label="{escape(scene.label)}" font-family="{FONT_FAMILY}">')
     back = f'<rect width="{scene.width}" height="{scene.height}" fill="white"/>' if standalone else ""
@@ -195,8 +200,11 @@ def to_png(scene: Scene, scale: float = 2) -> bytes:
     return buf.getvalue()
 
 
+MIMES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
 def encode(scene: Scene, fmt: Literal["png", "svg"], scale: float = 2) -> tuple[bytes, str]:
     """(file bytes, MIME type) of a chart download in the session's format."""
     if fmt == "svg":
-        return to_svg(scene, standalone=True).encode(), "image/svg+xml"
-    return to_png(scene, scale), "image/png"
+        return to_svg(scene, standalone=True).encode(), MIMES[fmt]
+    return to_png(scene, scale), MIMES[fmt]

@@ -1,5 +1,5 @@
 """The Architecture page's table and figures, built once per (spec, size) and shared by every session:
-a class on one spec, or a size that comes back, costs no pandas or plotly work on a rerun."""
+a class on one spec, or a size that comes back, costs no pandas or SVG work on a rerun."""
 
 from __future__ import annotations
 

@@ -180,21 +180,26 @@ def _on_upload() -> None:
 
 def files(spec: ArchSpec, size: int) -> None:
     """The spec as JSON (download, upload), the model card and the network as code, drawn only while their
-    (stateful) expander is open: five download and upload widgets the browser would otherwise redraw on
+    (stateful) expander is open: four download and upload widgets the browser would otherwise redraw on
     every slider change (BENCHMARKS.md, instant feedback)."""
     box = downloads.folded("Files: spec JSON, model card, PyTorch code, chart", key="lab_files")
     if box is None:
         return
     with box:
         spec_files(spec)
-        downloads.card_button(spec, size, key="lab_card")
+        result = _summary_or_none(spec, size)
+        if isinstance(result, str):  # over the budget: the spec file only, as the page shows no network
+            st.caption(f"No card, code or chart for this spec ({result}).")
+            return
+        downloads.card_button(spec, size, key="lab_card")  # greyed out, saying why, when the size collapses
         downloads.code_button(spec, size, key="lab_code")
-        if isinstance(_summary_or_none(spec, size), Summary):
+        if result is not None:
             charts.download(partial(flow_scene, spec, size), "Chart: sizes and channels",
                             name=f"{spec.name}_{size}px_flow", key="lab_flow_file")
 
 
 def _summary_or_none(spec: ArchSpec, size: int) -> Summary | str | None:
+    """The table, the budget's refusal (str), or None where the size collapses."""
     try:
         return summary_or_problem(spec, size)
     except ShapeError:
