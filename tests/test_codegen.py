@@ -295,5 +295,8 @@ def test_architecture_and_the_lab_offer_the_code_download(path):
 
     at = app_test(path, {"variant": "paper2012", "size": "227"})
     assert not at.exception, at.exception
+    assert not any(b.proto.label == downloads.LABEL for b in at.get("download_button"))  # folded under Files
+    at.session_state["arch_files" if "architecture" in path else "lab_files"] = True
+    at.run()
     button = next(b for b in at.get("download_button") if b.proto.label == downloads.LABEL)
     assert not button.proto.disabled
