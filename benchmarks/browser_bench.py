@@ -105,16 +105,18 @@ def _tour_reset(page, i: int) -> None:
     page.get_by_role("button", name="Try this: Set conv1's stride to 2").focus()
 
 
+TABLE = "[data-testid='stDataFrame'], .ax-table"  # the layer table: a data grid before 2026-12-07, plain HTML since
+
 CASES = {
     "lab": Case("Layer Lab: conv1 stride slider, arrow key", "/layer_lab?variant=torchvision&size=224",
-                "[data-testid='stMetric']", "[data-testid='stDataFrame']", _lab_focus, _lab_key),
+                "[data-testid='stMetric']", TABLE, _lab_focus, _lab_key),
     "arch": Case("Architecture: sidebar input size, typed + Enter", "/architecture?variant=torchvision&size=224",
-                 "[data-testid='stMetricValue']", "[data-testid='stDataFrame']", _arch_type, _enter),
+                 "[data-testid='stMetricValue']", TABLE, _arch_type, _enter),
     "inside": Case("Inside: feature-map layer, Enter on the next option, to the last figure (receptive field)",
                    "/inside?variant=torchvision&size=224",
                    "[data-testid='stPlotlyChart'] .gtitle", "[data-testid='stPlotlyChart']", _inside_open, _enter),
     "tour": Case("Tour step 2: 'Try this' (conv1 stride 2), Enter on the focused button", "/tour?step=2",
-                 "[data-testid='stMetric']", "[data-testid='stDataFrame']", _tour_reset, _enter),
+                 "[data-testid='stMetric']", TABLE, _tour_reset, _enter),
 }
 
 

@@ -46,7 +46,7 @@ def rerun_after_slider(rounds: int = 3, tab: str | None = None) -> tuple[list[fl
                 (fresh if r == 0 else seen).append(time.perf_counter() - t)
                 CPU.append(time.process_time() - c)
                 assert not at.exception, at.exception
-                assert len(at.dataframe) >= 1 or tab
+                assert any('data-table="lab"' in h.proto.body for h in at.get('html')) or tab
     return fresh, seen
 
 

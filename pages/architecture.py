@@ -34,10 +34,7 @@ c[0].metric("Classifier's share of parameters", f"{summary.classifier_param_shar
 c[1].metric("Convolutions' share of mult-adds", f"{summary.conv_mult_add_share:.1%}")
 c[2].metric("Activation memory per image", fmt_bytes(summary.activation_bytes), help="float32, all layer outputs")
 
-df = cached.table(spec, cfg.size)
-st.dataframe(df, hide_index=True, width="stretch", key="arch_table", height=36 + 35 * len(df),
-             column_config={"params": st.column_config.NumberColumn(format="localized"),
-                            "mult-adds": st.column_config.NumberColumn(format="localized")})
+st.html(cached.table_html(spec, cfg.size))
 files = downloads.folded("Files: CSV, model card, PyTorch code, charts", key="arch_files")
 if files is not None:
     with files:

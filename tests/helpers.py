@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
 import torch
 from torch import nn
 
@@ -36,3 +40,57 @@ def app_test(path: str = "app.py", query: dict[str, str] | None = None, timeout:
     for k, v in (query or {}).items():
         at.query_params[k] = v
     return at.run()
+
+
+class _TableParser(HTMLParser):
+    """The cells of a ``ui.tables.html`` table, numbers (class=num) read back as int or float."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head: list[str] = []
+        self.rows: list[list[object]] = []
+        self.changed: list[bool] = []
+        self._cell: list[str] | None = None
+        self._num = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "tr" and self.head:
+            self.rows.append([])
+            self.changed.append(a.get("class") == "changed")
+        elif tag in ("th", "td"):
+            self._cell, self._num = [], a.get("class") == "num"
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in ("th", "td") or self._cell is None:
+            return
+        text = "".join(self._cell).replace("\u200b", "")
+        self._cell = None
+        if tag == "th":
+            self.head.append(text)
+        elif self._num:
+            plain = text.replace(",", "")
+            self.rows[-1].append(float(plain) if "." in plain else int(plain))
+        else:
+            self.rows[-1].append(text)
+
+
+def html_tables(at) -> dict[str, pd.DataFrame]:
+    """Every plain HTML table the run drew (``ui.tables.html``), by its name, as a DataFrame; each frame's
+    ``attrs["changed"]`` holds its tinted rows."""
+    out = {}
+    for el in at.get("html"):
+        body = el.proto.body
+        found = re.search(r'data-table="([^"]+)"', body)
+        if not found:
+            continue
+        p = _TableParser()
+        p.feed(body)
+        df = pd.DataFrame(p.rows, columns=p.head)
+        df.attrs["changed"] = p.changed
+        out[found.group(1)] = df
+    return out

@@ -17,7 +17,7 @@ from alexnet_core.figures import flow_svg
 from alexnet_core.figures.scene import encode
 from alexnet_core.spec import presets, url
 from alexnet_core.spec.types import UNNAMED, ArchSpec
-from tests.helpers import app_test, forward_shapes
+from tests.helpers import app_test, forward_shapes, html_tables
 from ui.lab import view
 
 LAB = "pages/layer_lab.py"
@@ -31,7 +31,7 @@ def lab(query: dict[str, str] | None = None):
 
 def table(at):
     assert not at.exception, at.exception
-    return at.dataframe[0].value
+    return html_tables(at)["lab"]
 
 
 def url_spec(at) -> ArchSpec | None:
@@ -78,7 +78,7 @@ def test_reset_returns_to_the_preset():
 def test_invalid_setting_shows_layer_size_and_fix_and_page_stays_usable():
     at = lab()
     at.slider(key="lab_0_s").set_value(16).run()
-    assert not at.exception and len(at.dataframe) == 0
+    assert not at.exception and "lab" not in html_tables(at)
     err = at.error[0].value
     assert "pool5 collapses" in err and "at 224 px" in err
     fix_buttons = [b for b in at.button if (b.key or "").startswith("lab_fix_")]
@@ -160,7 +160,7 @@ def test_edited_spec_is_what_the_architecture_page_uses():
     at.slider(key="lab_0_s").set_value(2).run()
     at.switch_page("pages/architecture.py").run()
     assert not at.exception
-    assert at.dataframe[0].value["output"].iloc[0] == "64×109×109"
+    assert html_tables(at)["arch"]["output"].iloc[0] == "64×109×109"
     assert "✎ Edited" in at.caption[0].value
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from alexnet_core.arch.lessons import facts
 from alexnet_core.spec import presets, url
-from tests.helpers import app_test
+from tests.helpers import app_test, html_tables
 from ui import nav
 from ui.tour.steps import STEPS, texts
 
@@ -46,7 +46,7 @@ def test_try_this_changes_the_live_view():
     at.button(key="tour_try_2").click().run()
     after = at.session_state["tour_state_2"][0]
     assert before.convs[0].stride == 4 and after.convs[0].stride == 2
-    assert any("stride" in str(c.value) or "Stride" in str(c.value) for c in at.caption) or at.dataframe
+    assert any("stride" in str(c.value) or "Stride" in str(c.value) for c in at.caption) or "lab" in html_tables(at)
 
 
 def test_next_and_back_move_and_a_bad_step_is_named():
@@ -91,8 +91,8 @@ def test_presentation_mode_comes_from_the_link_and_stays_in_it():
 
 def test_the_table_marks_only_what_try_this_changed_against_the_steps_own_preset():
     at = app_test("pages/tour.py", {"step": "7"})  # the 2012 network: nothing marked before the change
-    marks = at.dataframe[0].value["Δ"].tolist()
+    marks = html_tables(at)["lab"]["Δ"].tolist()
     assert marks and not any(marks)
     at.button(key="tour_try_7").click().run()  # one tower: the grouped convolutions change
-    changed = at.dataframe[0].value.loc[lambda d: d["Δ"] != "", "layer"].tolist()
+    changed = html_tables(at)["lab"].loc[lambda d: d["Δ"] != "", "layer"].tolist()
     assert {"conv2", "conv4", "conv5"} <= set(changed) and "conv1" not in changed

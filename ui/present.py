@@ -12,6 +12,7 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], hea
 .stMainBlockContainer, .block-container { padding: 1.2rem 2.5rem 0.5rem 2.5rem !important; max-width: 100% !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 22px !important; line-height: 1.4; }
 [data-testid="stCaptionContainer"] { font-size: 18px !important; }
+.ax-table table { font-size: 18px !important; }
 h1 { font-size: 2.2rem !important; padding: 0 !important; }
 </style>"""
 

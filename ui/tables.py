@@ -1,6 +1,10 @@
-"""Summary -> the DataFrame the pages show and offer as CSV, and the table copied out for slides."""
+"""Summary -> the DataFrame the pages show and offer as CSV, the same as a plain HTML table, and the table
+copied out for slides."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
 
 import pandas as pd
 import streamlit as st
@@ -25,6 +29,48 @@ def layer_table(summary: Summary) -> pd.DataFrame:
         }
         for r in summary.layers
     )
+
+
+# One style for every plain table. Neutral greys read on the light and the dark theme; presentation mode
+# (ui/present.py) enlarges the type.
+CSS = ("<style>.ax-table{overflow-x:auto}.ax-table table{border-collapse:collapse;width:100%;font-size:.8rem;"
+       "font-variant-numeric:tabular-nums;line-height:1.3}.ax-table th,.ax-table td{padding:.22rem .4rem;"
+       "white-space:nowrap;text-align:left;border-bottom:1px solid rgba(128,128,128,.22)}.ax-table th{"
+       "font-weight:600;white-space:normal;vertical-align:bottom;border-bottom:2px solid rgba(128,128,128,.4)}"
+       ".ax-table .num{text-align:right}.ax-table tr.changed td{background:rgba(255,140,0,.14)}</style>")
+
+
+def _cell(v: object) -> str:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return escape(str(v))
+    return f"{v:,}" if isinstance(v, int) else f"{v:,.1f}"
+
+
+def html(df: pd.DataFrame, *, name: str, changed: Sequence[bool] | None = None,
+         help: dict[str, str] | None = None) -> str:
+    """``df`` as a plain HTML table (st.html draws it): the browser lays out ~20 rows in a millisecond or
+    two, where the canvas data grid took ~35 ms a change (BENCHMARKS.md, instant feedback), and its type
+    grows on a projector. Numbers are right-aligned with thousands separators, ``changed`` rows are
+    tinted (a header may break after a slash), and ``help`` gives column headers a tooltip. ``name`` marks the table for tests and styles."""
+    nums = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns]
+    tips = help or {}
+    head = "".join(f'<th{" class=num" if n else ""}{_title(tips.get(c))}>{_header(c)}</th>'
+                   for c, n in zip(df.columns, nums, strict=True))
+    rows = []
+    for i, values in enumerate(df.itertuples(index=False, name=None)):
+        mark = ' class="changed"' if changed is not None and changed[i] else ""
+        tds = "".join(f'<td{" class=num" if n else ""}>{_cell(v)}</td>' for v, n in zip(values, nums, strict=True))
+        rows.append(f"<tr{mark}>{tds}</tr>")
+    return (f'{CSS}<div class="ax-table" data-table="{escape(name)}"><table><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _header(name: object) -> str:
+    return escape(str(name)).replace("/", "/\u200b")  # a zero-width space: the header may break there
+
+
+def _title(text: str | None) -> str:
+    return f' title="{escape(text)}"' if text else ""
 
 
 def copy_out(summary: Summary, key: str) -> None:

@@ -13,20 +13,19 @@ pytestmark = [pytest.mark.browser,
 
 
 def grid_text(page) -> str:
-    """The data grid draws on a canvas; its accessibility table holds the cell text."""
-    return " ".join(page.locator("[data-testid='stDataFrame'] td").all_text_contents())
+    """The layer table's cell text (a plain HTML table)."""
+    return " ".join(page.locator(".ax-table td").all_text_contents())
 
 
 def test_deep_link_then_change_variant(tmp_path):
     with harness.streamlit_server() as url, harness.browser_page() as page:
         page.goto(f"{url}/architecture?variant=torchvision&size=224")  # a deep link on a fresh server
-        page.wait_for_selector("[data-testid='stDataFrame']")
+        page.wait_for_selector(".ax-table")
         harness.wait_idle(page)
         page.wait_for_function(
             "() => document.querySelector(\"[data-testid='stMetricValue']\")?.innerText === '61,100,840'")
-        # The grid's accessibility table (its td cells) can arrive a moment after the canvas: wait for it.
         page.wait_for_function(
-            "() => [...document.querySelectorAll(\"[data-testid='stDataFrame'] td\")].some(td => td.innerText === 'conv1')")
+            "() => [...document.querySelectorAll(\".ax-table td\")].some(td => td.innerText === 'conv1')")
         cells = grid_text(page)
         assert "conv1" in cells and "64×55×55" in cells and "lrn1" not in cells
 
@@ -35,9 +34,9 @@ def test_deep_link_then_change_variant(tmp_path):
         page.wait_for_function(
             "() => document.querySelector(\"[data-testid='stMetricValue']\")?.innerText === '60,965,224'")
         harness.wait_idle(page)
-        # The metric and the grid are separate elements: wait for the grid's own redraw too.
+        # The metric and the table are separate elements: wait for the table's own redraw too.
         page.wait_for_function(
-            "() => [...document.querySelectorAll(\"[data-testid='stDataFrame'] td\")].some(td => td.innerText === 'lrn1')")
+            "() => [...document.querySelectorAll(\".ax-table td\")].some(td => td.innerText === 'lrn1')")
         assert "lrn1" in grid_text(page)
         assert "variant=paper2012" in page.url and "size=227" in page.url
         harness.screenshot(page, "architecture_paper2012")

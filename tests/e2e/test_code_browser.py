@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser,
 def test_the_code_download_runs_alone(tmp_path):
     with harness.streamlit_server() as url, harness.browser_page() as page:
         page.goto(f"{url}/architecture?variant=paper2012&size=227")
-        page.wait_for_selector("[data-testid='stDataFrame']")
+        page.wait_for_selector(".ax-table")
         harness.wait_idle(page)
         page.get_by_text("Files: CSV, model card, PyTorch code").click()  # drawn only while open
         with page.expect_download() as info:

@@ -10,19 +10,20 @@ pytestmark = [pytest.mark.browser,
 
 
 def grid_text(page) -> str:
-    return " ".join(page.locator("[data-testid='stDataFrame'] td").all_text_contents())
+    return " ".join(page.locator(".ax-table td").all_text_contents())
 
 
-def wait_cell(page, text: str) -> None:
+def wait_cell(page, text: str, table: str = ".ax-table") -> None:
+    """Wait for a cell reading ``text`` in the layer table (or the data grid ``table``: its accessibility cells)."""
     page.wait_for_function(
-        "t => [...document.querySelectorAll(\"[data-testid='stDataFrame'] td\")].some(td => td.innerText === t)",
-        arg=text)
+        "([t, sel]) => [...document.querySelectorAll(sel + ' td')].some(td => td.innerText === t)",
+        arg=[text, table])
 
 
 def test_slider_changes_table_and_url_and_the_url_reopens_the_network():
     with harness.streamlit_server() as url, harness.browser_page() as page:
         page.goto(f"{url}/layer_lab?variant=torchvision&size=224")  # deep link on a fresh server
-        page.wait_for_selector("[data-testid='stDataFrame']")
+        page.wait_for_selector(".ax-table")
         harness.wait_idle(page)
         wait_cell(page, "64×55×55")
         assert "spec=" not in page.url
@@ -51,7 +52,7 @@ def test_slider_changes_table_and_url_and_the_url_reopens_the_network():
 
         page.goto("about:blank")
         page.goto(link)  # a new session from the URL alone
-        page.wait_for_selector("[data-testid='stDataFrame']")
+        page.wait_for_selector(".ax-table")
         harness.wait_idle(page)
         wait_cell(page, f"64×{side}×{side}")
         assert page.locator("[data-testid='stSlider']").filter(has_text="stride").first.locator(
@@ -68,7 +69,7 @@ def test_slider_changes_table_and_url_and_the_url_reopens_the_network():
         page.locator("[data-testid='stSidebar'] a").filter(has_text="Compare").click()
         page.wait_for_selector("[data-testid='stDataFrame']")
         harness.wait_idle(page)
-        wait_cell(page, "paper2012")
+        wait_cell(page, "paper2012", "[data-testid='stDataFrame']")
         harness.screenshot(page, "compare_default")
         assert page.locator("[data-testid='stException']").count() == 0
 
@@ -85,7 +86,7 @@ def test_a_fragment_rerun_keeps_the_sidebar_and_the_url_in_step():
     edited = replace(base, convs=(replace(base.convs[0], stride=3),) + base.convs[1:])
     with harness.streamlit_server() as url, harness.browser_page() as page:
         page.goto(f"{url}/layer_lab?variant=torchvision&size=224")
-        page.wait_for_selector("[data-testid='stDataFrame']")
+        page.wait_for_selector(".ax-table")
         harness.wait_idle(page)
         sidebar = page.locator("[data-testid='stSidebar']")
         assert f"This spec {describe_range(valid_range(base))}." in sidebar.inner_text()

@@ -34,7 +34,7 @@ def test_architecture_figures_for_slides(tmp_path):
     in the sidebar switch's format, the card too; the table copies out."""
     with harness.streamlit_server() as url, harness.browser_page() as page:
         page.goto(f"{url}/architecture?variant=paper2012&size=227")  # a deep link on a fresh server
-        page.wait_for_selector("[data-testid='stDataFrame']")
+        page.wait_for_selector(".ax-table")
         harness.wait_idle(page)
         assert page.locator("svg[role='img']").count() == 2  # the share chart and the per-layer bars
         assert any("60,965,224" in t for t in page.locator("svg[role='img'] title").all_text_contents())

@@ -15,8 +15,14 @@ from ui import cache, tables
 
 @lru_cache(maxsize=128)
 def table(spec: ArchSpec, size: int) -> pd.DataFrame:
-    """The layer table; st.dataframe only reads it."""
+    """The layer table, for the CSV download and the HTML table."""
     return tables.layer_table(cache.summary(spec, size))
+
+
+@lru_cache(maxsize=128)
+def table_html(spec: ArchSpec, size: int) -> str:
+    """The layer table as plain HTML (tables.html), drawn by st.html."""
+    return tables.html(table(spec, size), name="arch")
 
 
 def share(spec: ArchSpec, size: int) -> Scene:

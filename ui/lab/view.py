@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import lru_cache, partial
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -60,7 +59,7 @@ def results(spec: ArchSpec, preset: ArchSpec, size: int) -> None:
                 else:
                     metrics(result)
                     charts.inline(flow_picture(spec, size))
-                    table(result, preset, size)
+                    st.html(table_html(spec, preset, size))
                     tables.copy_out(result, "lab")
     if arith.open:
         with arith:
@@ -146,15 +145,15 @@ def changed_rows(summary: Summary, preset: ArchSpec, size: int) -> list[bool]:
     return out
 
 
-def table(summary: Summary, preset: ArchSpec, size: int) -> pd.DataFrame:
+@lru_cache(maxsize=512)
+def table_html(spec: ArchSpec, preset: ArchSpec, size: int) -> str:
+    """The layer table with a Δ column and its changed rows tinted, as plain HTML (tables.html)."""
+    summary = summary_or_problem(spec, size)
+    assert not isinstance(summary, str)
+    changed = changed_rows(summary, preset, size)
     df = tables.layer_table(summary)
-    df.insert(0, "Δ", ["✎" if c else "" for c in changed_rows(summary, preset, size)])
-    st.dataframe(df, hide_index=True, width="stretch", key="lab_table", height=36 + 35 * len(df),
-                 column_config={"Δ": st.column_config.TextColumn(width="small",
-                                                                 help="✎: differs from the starting preset"),
-                                "params": st.column_config.NumberColumn(format="localized"),
-                                "mult-adds": st.column_config.NumberColumn(format="localized")})
-    return df
+    df.insert(0, "Δ", ["✎" if c else "" for c in changed])
+    return tables.html(df, name="lab", changed=changed, help={"Δ": "✎: differs from the starting preset"})
 
 
 def _on_upload() -> None:
