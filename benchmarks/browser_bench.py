@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Watch the text of `selector`'s elements from the keydown on; resolve with the first animation frame
 # in which it differs from before.
-ARM = """([selector]) => {
-    const read = () => [...document.querySelectorAll(selector)].map(e => e.textContent).join('|');
+ARM = """([selector, prefix]) => {
+    const read = () => [...document.querySelectorAll(selector)].map(e => e.textContent)
+        .filter(t => t.startsWith(prefix)).join('|');
     window.__before = read(); window.__t0 = undefined; window.__t1 = undefined;
     window.addEventListener('keydown', () => { if (window.__t0 === undefined) window.__t0 = performance.now(); },
                             {capture: true, once: true});
@@ -66,6 +67,7 @@ class Case:
     ready: str  # selector that must exist before the first change
     prepare: Callable[[object, int], None]  # (page, i): focus the control (and type into it)
     key: Callable[[object, int], None]  # (page, i): the timed key press
+    prefix: str = ""  # only the watched elements whose text starts so
 
 
 def _lab_focus(page, i: int) -> None:
@@ -114,7 +116,9 @@ CASES = {
                  "[data-testid='stMetricValue']", TABLE, _arch_type, _enter),
     "inside": Case("Inside: feature-map layer, Enter on the next option, to the last figure (receptive field)",
                    "/inside?variant=torchvision&size=224",
-                   "[data-testid='stPlotlyChart'] .gtitle", "[data-testid='stPlotlyChart']", _inside_open, _enter),
+                   # the receptive field's title: a plotly chart's before 2026-12-07, an inline SVG's since
+                   "[data-testid='stPlotlyChart'] .gtitle, svg[aria-label^='receptive field'] > text",
+                   "[data-testid='stPlotlyChart']", _inside_open, _enter, prefix="receptive field of"),
     "tour": Case("Tour step 2: 'Try this' (conv1 stride 2), Enter on the focused button", "/tour?step=2",
                  "[data-testid='stMetric']", TABLE, _tour_reset, _enter),
 }
@@ -161,7 +165,7 @@ def measure(url: str, case: Case, changes: int) -> tuple[list[float], list[float
         for i in range(changes + 1):  # the first change warms the path; it is not counted
             case.prepare(page, i)
             page.evaluate("() => { window.__in = []; window.__sent = undefined; }")
-            page.evaluate(ARM, [case.watch])
+            page.evaluate(ARM, [case.watch, case.prefix])
             case.key(page, i)
             page.wait_for_function("() => window.__t1 !== undefined", timeout=60_000)
             harness.wait_idle(page)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import torch
 
-from alexnet_core.figures import inside as plots_inside
+from alexnet_core.figures import inside_scene
+from alexnet_core.figures.scene import to_svg
 from alexnet_core.inside import (
     activations,
     images,
@@ -54,7 +55,7 @@ def capture_times(n: int = 30) -> dict[str, list[float]]:
     for _ in range(n):
         t = time.perf_counter()
         chans = activations.top_channels(t_maps, 16)
-        plots_inside.feature_grid_figure(activations.downsample(t_maps[chans], 48).numpy(), chans, False)
+        to_svg(inside_scene.feature_grid_scene(activations.downsample(t_maps[chans], 48).numpy(), chans, False))
         grid.append(time.perf_counter() - t)
     out["grid figure (16 maps)"] = grid
     return out

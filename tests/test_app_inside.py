@@ -40,7 +40,10 @@ def test_default_page_shows_the_conv1_grid_capped_and_downsampled():
     text = captions(at)
     assert "showing the 16 most active of 64 channels (at most 64), each downsampled from 55×55 to 48×48" in text
     assert "The full receptive field of a conv1 unit is 11×11 px" in text
-    assert len(at.get("plotly_chart")) == 3  # grid, enlarged channel, receptive field
+    assert len(at.get("plotly_chart")) == 1  # the enlarged channel (its units are clicked)
+    svgs = [m.value for m in at.markdown if m.value.startswith("<svg")]  # the grid and the receptive field
+    assert any('aria-label="feature maps of 16 channels, 48×48 each"' in s for s in svgs)
+    assert any('aria-label="receptive field of conv1[' in s for s in svgs)
 
 
 def test_switching_layer_and_topk_updates_the_grid():

@@ -212,25 +212,7 @@ def test_swapped_activation_keeps_weights_and_changes_statistics():
     np.testing.assert_allclose(dy, [1.0, 1 - np.tanh(1.0) ** 2], rtol=1e-6)
 
 
-def test_grid_figure_tiles_the_maps_with_labels():
-    maps = np.random.default_rng(1).random((5, 6, 7)).astype(np.float32) * 10
-    fig = P.feature_grid_figure(maps, [9, 3, 1, 0, 2], shared_scale=False, cols=3)
-    z = np.asarray(fig.data[0].z, dtype=np.float64)
-    assert z.shape == (2 * 7 - 1, 3 * 8 - 1)
-    np.testing.assert_allclose(z[7:13, 8:15], (maps[4] - maps[4].min()) / np.ptp(maps[4]), rtol=1e-5)
-    assert np.isnan(z[6]).all()
-    assert [a["text"] for a in fig.layout.annotations] == ["ch 9", "ch 3", "ch 1", "ch 0", "ch 2"]
-    shared = P.feature_grid_figure(maps, [0, 1, 2, 3, 4], shared_scale=True, cols=5)
-    np.testing.assert_allclose(np.asarray(shared.data[0].z)[:, 8:15], maps[1])
-
-
-def test_thumbnail_and_rf_figure_image():
+def test_thumbnail():
     img = images.builtin("photo: china (scikit-learn)")
     small = P.thumbnail(img, 256)
     assert small.shape == (171, 256, 3) and P.thumbnail(small, 256) is small
-    box = A.Box(1.0, 2.0, 12.0, 13.0)
-    fig = P.rf_figure(small, box, "t")
-    rect = fig.layout.shapes[0]
-    assert (rect.x0, rect.y0, rect.x1, rect.y1) == (1.0, 2.0, 12.0, 13.0)
-    assert fig.data[0].source.startswith("data:image/png;base64,")
-    assert tuple(fig.layout.xaxis.range) == (0, 256) and tuple(fig.layout.yaxis.range) == (171, 0)

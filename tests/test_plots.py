@@ -11,7 +11,7 @@ from alexnet_core.arch import explain
 from alexnet_core.arch.explain import worked
 from alexnet_core.arch.shapes import trace
 from alexnet_core.arch.torchinfo_table import summarize
-from alexnet_core.figures import arch_scene, inside, lab, style, training
+from alexnet_core.figures import arch_scene, inside_scene, lab, style, training
 from alexnet_core.inside.activations import Box
 from alexnet_core.spec import presets
 
@@ -66,17 +66,12 @@ def test_every_figure_module_takes_its_colours_from_the_style():
 def test_the_highlight_is_one_colour_on_every_page():
     tv = presets.get("torchvision").spec
     window = lab.arith_figure(explain.layer_inputs(tv, 224)[0][1], 0).layout.shapes[0]
-    box = inside.rf_figure(np.zeros((8, 8, 3), np.uint8), Box(1, 1, 3, 3), "rf").layout.shapes[0]
-    assert window.line.color == box.line.color == style.HIGHLIGHT
-    assert window.fillcolor == box.fillcolor == style.HIGHLIGHT_FILL
+    box = inside_scene.rf_scene(inside_scene.png(np.zeros((8, 8, 3), np.uint8)), 8, 8, Box(1, 1, 3, 3), "rf").items[-1]
+    assert window.line.color == box.stroke == style.HIGHLIGHT
+    assert window.fillcolor == style.HIGHLIGHT_FILL == "rgba(214, 39, 40, 0.15)"
+    assert (box.fill, box.opacity) == (style.HIGHLIGHT, style.HIGHLIGHT_OPACITY)
 
 
 def test_tile_captions_sit_in_their_tiles():
-    maps = np.random.default_rng(0).random((10, 6, 6)).astype(np.float32)
-    grid = inside.feature_grid_figure(maps, list(range(10)), shared_scale=True, cols=4)
-    assert grid.data[0].z.shape == (3 * 7 - 1, 4 * 7 - 1)
-    labels = grid.layout.annotations
-    assert [a.text for a in labels] == [f"ch {i}" for i in range(10)]
-    assert (labels[5].x, labels[5].y) == (7 - 0.5, 7 - 0.5)  # tile 5: row 1, column 1
     aug = training.augment_grid(torch.rand(3, 3, 4, 4), ["a", "b", "c"], cols=2).layout.annotations
     assert [(a.x, a.y) for a in aug] == [(0.5, 0.5), (6.5, 0.5), (0.5, 6.5)]  # 1 px frame, 2 px between

@@ -1,14 +1,12 @@
 """Figures for the Inside page: pure functions, arrays in, go.Figure (or uint8 image) out.
 
-Speed matters here (every click reruns the page): grids are ONE tiled heatmap rather than
-many subplots, images travel as PNG data URIs, and figures skip plotly's validation (style.figure).
+Speed matters here (every click reruns the page): the enlarged channel is ONE heatmap, and figures skip
+plotly's validation (style.figure). The feature-map grid and the receptive field, which every layer
+switch redraws, are Scenes (inside_scene.py).
 """
 
 from __future__ import annotations
 
-import base64
-import io
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,15 +14,8 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from alexnet_core.figures import style
-from alexnet_core.figures.style import HEATMAP, HIGHLIGHT, HIGHLIGHT_FILL, figure, margins
-from alexnet_core.inside.activations import Box, LayerStats
-
-
-def png_uri(img: np.ndarray) -> str:
-    buf = io.BytesIO()
-    Image.fromarray(img).save(buf, format="PNG", compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
+from alexnet_core.figures.style import HEATMAP, HIGHLIGHT, figure, margins
+from alexnet_core.inside.activations import LayerStats
 
 # ---------------------------------------------------------------- feature maps
 
@@ -34,27 +25,6 @@ def per_map_scaled(maps: np.ndarray) -> np.ndarray:
     lo = maps.min(axis=(1, 2), keepdims=True)
     span = maps.max(axis=(1, 2), keepdims=True) - lo
     return np.where(span > 0, (maps - lo) / np.where(span > 0, span, 1), 0.0).astype(np.float32)
-
-
-def feature_grid_figure(maps: np.ndarray, channels: Sequence[int], shared_scale: bool,
-                        cols: int = 8, title: str = "") -> go.Figure:
-    """Top-k channel maps as one tiled heatmap, each tile labelled with its channel."""
-    n, h, w = maps.shape
-    cols = max(1, min(cols, n))
-    z = style.mosaic(maps if shared_scale else per_map_scaled(maps), cols)
-    rows = math.ceil(n / cols)
-    labels = style.tile_labels([f"ch {c}" for c in channels], cols, h, w)
-    colorbar = dict(title="value" if shared_scale else "per map", thickness=10)
-    heat = go.Heatmap(z=z, colorscale=HEATMAP, colorbar=colorbar, hoverongaps=False,
-                      hovertemplate="value %{z:.3g}<extra></extra>", zmin=None if shared_scale else 0,
-                      zmax=None if shared_scale else 1)
-    tile_px = max(40, min(110, 720 // cols))
-    layout = dict(title=title, annotations=labels, height=min(1400, 60 + rows * tile_px),
-                  margin=margins(t=35 if title else 5, side=5, b=5),
-                  xaxis=dict(visible=False, constrain="domain"),
-                  yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
-                  plot_bgcolor="white")
-    return figure([heat], layout)
 
 
 def channel_figure(m: np.ndarray, rows: np.ndarray, cols: np.ndarray, title: str,
@@ -83,17 +53,6 @@ def channel_figure(m: np.ndarray, rows: np.ndarray, cols: np.ndarray, title: str
                   clickmode="event+select", dragmode=False)
     return figure([heat, dots], layout)
 
-
-def rf_figure(image: np.ndarray, box: Box, title: str, uri: str | None = None) -> go.Figure:
-    """The network's input with a unit's receptive field drawn on it (uri: png_uri(image), if cached)."""
-    h, w = image.shape[:2]
-    img = go.Image(source=uri or png_uri(image), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip")
-    rect = dict(type="rect", x0=box.x0, y0=box.y0, x1=box.x1, y1=box.y1,
-                line=dict(color=HIGHLIGHT, width=3), fillcolor=HIGHLIGHT_FILL)
-    layout = dict(title=title, height=420, margin=margins(t=35, side=5, b=5), shapes=[rect],
-                  xaxis=dict(visible=False, range=[0, w], constrain="domain"),
-                  yaxis=dict(visible=False, range=[h, 0], scaleanchor="x"))
-    return figure([img], layout)
 
 
 # ---------------------------------------------------------------- statistics

@@ -10,6 +10,7 @@ the page through Streamlit's markdown, so it is one line, with no blank line, ``
 
 from __future__ import annotations
 
+import base64
 import io
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +34,20 @@ class Rect:
     fill: str
     opacity: float = 1.0
     title: str | None = None  # the tooltip (SVG <title>)
+    stroke: str | None = None  # an outline of this colour, ``stroke_width`` wide, drawn inside the box
+    stroke_width: float = 0.0
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A raster image (PNG bytes) stretched over a box: pixels stay square blocks unless ``smooth``."""
+    x: float
+    y: float
+    w: float
+    h: float
+    png: bytes
+    smooth: bool = False
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +87,7 @@ class Text:
     rotate: float = 0.0  # degrees, clockwise on screen, about (x, y)
 
 
-Item = Rect | Line | Polyline | Circle | Text
+Item = Rect | Picture | Line | Polyline | Circle | Text
 
 
 @dataclass(frozen=True)
@@ -112,8 +127,18 @@ def _title(title: str | None) -> str:
 def _svg_item(it: Item) -> str:
     if isinstance(it, Rect):
         op = f' fill-opacity="{it.opacity:g}"' if it.opacity < 1 else ""
+        if it.stroke and it.stroke_width > 0:  # inset by half the width, so the outline stays inside the box
+            sw = it.stroke_width
+            op += f' stroke="{it.stroke}" stroke-width="{sw:g}"'
+            it = Rect(it.x + sw / 2, it.y + sw / 2, max(0.0, it.w - sw), max(0.0, it.h - sw), it.fill, it.opacity,
+                      it.title)
         head = f'<rect x="{_n(it.x)}" y="{_n(it.y)}" width="{_n(it.w)}" height="{_n(it.h)}" fill="{it.fill}"{op}'
         return f"{head}>{_title(it.title)}</rect>" if it.title else f"{head}/>"
+    if isinstance(it, Picture):
+        pix = "" if it.smooth else ' style="image-rendering:pixelated"'
+        head = (f'<image x="{_n(it.x)}" y="{_n(it.y)}" width="{_n(it.w)}" height="{_n(it.h)}" '
+                f'preserveAspectRatio="none"{pix} href="data:image/png;base64,{base64.b64encode(it.png).decode()}"')
+        return f"{head}>{_title(it.title)}</image>" if it.title else f"{head}/>"
     if isinstance(it, Line):
         return (f'<line x1="{_n(it.x1)}" y1="{_n(it.y1)}" x2="{_n(it.x2)}" y2="{_n(it.y2)}" '
                 f'stroke="{it.colour}" stroke-width="{it.width:g}"/>')
@@ -176,7 +201,14 @@ def _draw(img: Image.Image, it: Item, s: float) -> None:
         if it.w > 0 and it.h > 0:
             x0, y0 = it.x * s, it.y * s  # Pillow's box includes its far edge: one pixel less, at least one drawn
             box = (x0, y0, max(x0, (it.x + it.w) * s - 1), max(y0, (it.y + it.h) * s - 1))
-            draw.rectangle(box, fill=_rgba(it.fill, it.opacity))
+            width = round(it.stroke_width * s) if it.stroke else 0
+            draw.rectangle(box, fill=_rgba(it.fill, it.opacity), outline=_rgba(it.stroke) if width else None,
+                           width=width)
+    elif isinstance(it, Picture):
+        size = (max(1, round(it.w * s)), max(1, round(it.h * s)))
+        pic = Image.open(io.BytesIO(it.png)).convert("RGB").resize(
+            size, Image.Resampling.BILINEAR if it.smooth else Image.Resampling.NEAREST)
+        img.paste(pic, (round(it.x * s), round(it.y * s)))
     elif isinstance(it, Line):
         draw.line([(it.x1 * s, it.y1 * s), (it.x2 * s, it.y2 * s)], fill=_rgba(it.colour),
                   width=max(1, round(it.width * s)))

@@ -17,7 +17,8 @@ import plotly.graph_objects as go
 PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D")
 BLUE, ORANGE = PALETTE[0], PALETTE[1]  # parameters / channels / train; mult-adds / side / test
 HIGHLIGHT = "#D62728"  # the one thing pointed at: a window, a receptive field, the chosen layer
-HIGHLIGHT_FILL = "rgba(214, 39, 40, 0.15)"
+HIGHLIGHT_OPACITY = 0.15  # of its fill, over what it marks
+HIGHLIGHT_FILL = f"rgba({int(HIGHLIGHT[1:3], 16)}, {int(HIGHLIGHT[3:5], 16)}, {int(HIGHLIGHT[5:7], 16)}, {HIGHLIGHT_OPACITY})"
 MUTED = "#BBBBBB"  # background detail, such as per-step training points
 INK = "#555555"  # thin marks and secondary lines
 TEXT = "#222222"  # body text of an HTML figure (the model card)

@@ -6,16 +6,15 @@ Pure functions (data in, go.Figure or image out), so tests read the traces direc
 
 from __future__ import annotations
 
-import functools
 import io
 
 import numpy as np
-import plotly.colors
 import plotly.graph_objects as go
 import torch
 from PIL import Image, ImageDraw
 
-from alexnet_core.figures import inside, style
+from alexnet_core.figures import inside, inside_scene, style
+from alexnet_core.figures.scene import Scene
 from alexnet_core.figures.style import figure, margins
 from alexnet_core.training.snapshots import Snapshot
 
@@ -69,22 +68,15 @@ def snapshot_filters(snap: Snapshot, cols: int = 16, scale: int = 4) -> np.ndarr
     return inside.filter_tiles(snap.filters.astype(np.float32), cols=cols, scale=scale)
 
 
-def snapshot_maps(snap: Snapshot, cols: int = 8) -> go.Figure:
+def snapshot_maps(snap: Snapshot, cols: int = 8) -> Scene:
     """The probe's top maps at the snapshot's layer, as the Inside grid draws them (each map its own scale)."""
-    return inside.feature_grid_figure(snap.maps.astype(np.float32), snap.channels, shared_scale=False, cols=cols)
-
-
-@functools.cache
-def _heat_lut() -> np.ndarray:
-    """The house heatmap colours as a 256-entry RGB table."""
-    rgb = plotly.colors.sample_colorscale(style.HEATMAP, list(np.linspace(0, 1, 256)))
-    return np.array([plotly.colors.unlabel_rgb(c) for c in rgb], dtype=np.uint8)
+    return inside_scene.feature_grid_scene(snap.maps.astype(np.float32), snap.channels, shared_scale=False, cols=cols)
 
 
 def maps_image(snap: Snapshot, cols: int = 8, scale: int = 3) -> np.ndarray:
     """The maps as one uint8 RGB mosaic in the heatmap's colours (white between maps), for a PNG."""
     z = style.mosaic(inside.per_map_scaled(snap.maps.astype(np.float32)), max(1, min(cols, len(snap.maps))))
-    img = _heat_lut()[style.to_uint8(np.nan_to_num(z, nan=0.0))]
+    img = inside_scene.colourise(z)
     img[np.isnan(z)] = 255
     return img.repeat(scale, 0).repeat(scale, 1)
 

@@ -41,12 +41,11 @@ def test_deep_link_turn_on_the_channel_picture_and_switch_channel():
         harness.wait_idle(page)
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.locator("[data-testid='stAlertContentError']").count() == 0
-        assert page.locator("[data-testid='stPlotlyChart']").count() == 4  # grid, channel, RF, its picture
+        assert page.locator("[data-testid='stPlotlyChart']").count() == 1  # the enlarged channel
         ch = page.get_by_label("Channel", exact=True).input_value()
-        picture = page.locator("[data-testid='stPlotlyChart']").nth(3)
+        picture = page.locator(f"svg[aria-label='what relu2 channel {ch} wants']")  # inline, as the RF is
         picture.scroll_into_view_if_needed()
-        assert f"what relu2 channel {ch} wants" in picture.inner_text()
-        assert picture.locator("image").count() == 1  # the picture itself, with the unit's box over it
+        assert picture.locator("image").count() == 1 and picture.locator("rect").count() == 1  # with the unit's box
         m = re.search(r"Mean activation ([\d.e+-]+) \(([\d.]+)× this image's", captions(page))
         assert m and float(m.group(2)) >= 1, captions(page)
         harness.screenshot(page, "channel_vis_relu2")
@@ -55,8 +54,8 @@ def test_deep_link_turn_on_the_channel_picture_and_switch_channel():
         box = page.get_by_label("Channel", exact=True)
         box.fill(str(int(ch) + 1))
         box.press("Enter")
-        page.wait_for_function("(n) => [...document.querySelectorAll(\"[data-testid='stPlotlyChart']\")]"
-                               ".some(c => c.innerText.includes(n))", arg=f"what relu2 channel {int(ch) + 1} wants",
+        page.wait_for_function("(n) => [...document.querySelectorAll('svg[aria-label]')]"
+                               ".some(c => c.getAttribute('aria-label') === n)", arg=f"what relu2 channel {int(ch) + 1} wants",
                                timeout=120_000)
         harness.wait_idle(page)
         assert page.locator("[data-testid='stException']").count() == 0

@@ -30,13 +30,14 @@ def test_deep_link_pick_layer_click_unit_and_bad_upload(tmp_path):
         page.wait_for_function("() => [...document.querySelectorAll(\"[data-testid='stCaptionContainer']\")]"
                                ".some(c => c.innerText.includes('most active of 192 channels'))")
         harness.wait_idle(page)
-        grid = page.locator("[data-testid='stPlotlyChart']").first
+        grid = page.locator("svg[aria-label^='feature maps']")
         grid.scroll_into_view_if_needed()
-        assert grid.locator("text=ch ").count() >= 16  # the tile labels of the 16 maps
+        labels = [t for t in grid.locator("text").all_text_contents() if t.startswith("ch ")]
+        assert len(labels) == 16  # the tile labels of the 16 maps
         assert "each 27×27" in captions(page)
 
         # click a unit near the top-left of the enlarged channel: its receptive field moves there
-        chart = page.locator("[data-testid='stPlotlyChart']").nth(1)
+        chart = page.locator("[data-testid='stPlotlyChart']").first  # the enlarged channel
         chart.scroll_into_view_if_needed()
         dot = chart.locator(".scatterlayer .point").nth(1).bounding_box()  # unit (0, 1)
         page.mouse.move(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)

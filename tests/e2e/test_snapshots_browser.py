@@ -14,9 +14,8 @@ MARKS = """() => { const c = [...document.querySelectorAll("[data-testid='stPlot
     const plot = c && c.querySelector('.js-plotly-plot');
     return plot && plot.layout && plot.layout.shapes ? plot.layout.shapes.map(s => s.x0) : null; }"""
 # The maps grid: the chart whose tiles are captioned "ch N".
-MAP_TILES = """() => { const c = [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
-    .find(el => /ch \\d+/.test(el.innerText));
-    return c ? c.querySelectorAll('.heatmaplayer image, .heatmaplayer .hm').length : 0; }"""
+MAP_TILES = """() => [...document.querySelectorAll("svg[aria-label^='feature maps'] text")]
+    .filter(t => /^ch \\d+$/.test(t.textContent)).length"""
 FILTER_IMAGE = """() => { const img = [...document.querySelectorAll("[data-testid='stImage'] img")][0];
     return img && img.complete ? img.naturalWidth : 0; }"""
 

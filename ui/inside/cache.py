@@ -19,6 +19,7 @@ from alexnet_core import paths
 from alexnet_core.arch import budget
 from alexnet_core.arch.build import AlexNet
 from alexnet_core.figures import inside as plots_inside
+from alexnet_core.figures import inside_scene
 from alexnet_core.guard import limits
 from alexnet_core.guard.memory import ByteCache
 from alexnet_core.inside import activations, images
@@ -151,12 +152,12 @@ def _capture_key(loaded: Loaded, image_key: str, size: int) -> tuple:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _display(image_key: str, size: int, in_channels: int, _original: np.ndarray, _shown: np.ndarray) -> tuple[np.ndarray, str]:
-    """(thumbnail of the original, PNG data URI of the network's input), encoded once per image."""
-    return plots_inside.thumbnail(_original), plots_inside.png_uri(_shown)
+def _display(image_key: str, size: int, in_channels: int, _original: np.ndarray, _shown: np.ndarray) -> tuple[np.ndarray, bytes]:
+    """(thumbnail of the original, the network's input as PNG), encoded once per image."""
+    return plots_inside.thumbnail(_original), inside_scene.png(_shown)
 
 
-def display(image_key: str, size: int, in_channels: int, original: np.ndarray, shown: np.ndarray) -> tuple[np.ndarray, str]:
+def display(image_key: str, size: int, in_channels: int, original: np.ndarray, shown: np.ndarray) -> tuple[np.ndarray, bytes]:
     return _display(image_key, size, in_channels, original, shown)
 
 

@@ -17,7 +17,8 @@ import streamlit as st
 
 from alexnet_core.arch import budget
 from alexnet_core.arch.build import AlexNet
-from alexnet_core.figures import inside as P
+from alexnet_core.figures import inside_scene
+from alexnet_core.figures.scene import to_svg
 from alexnet_core.guard import limits
 from alexnet_core.guard.memory import ByteCache
 from alexnet_core.inside import activations as A
@@ -48,7 +49,7 @@ LOCK_KEY = "_inside_vis_lock"
 class Picture:
     result: V.Result
     shown: np.ndarray  # uint8 RGB, as the weights' normalisation un-does it
-    uri: str  # shown as a PNG data URI, encoded once
+    png: bytes  # shown as PNG, encoded once
 
 
 @st.cache_resource(show_spinner=False)
@@ -111,7 +112,7 @@ def _make(ctx: Ctx, label: str, channel: int, settings: V.Settings) -> Picture |
         def make() -> Picture:
             r = V.visualise(ctx.model, label, channel, ctx.size, settings, progress)
             shown = V.shown(r.image, mean, std)
-            return Picture(r, shown, P.png_uri(shown))
+            return Picture(r, shown, inside_scene.png(shown))
 
         return store.get(key, make, estimate)
     except (V.VisError, budget.BudgetError) as err:
@@ -136,7 +137,8 @@ def panel(ctx: Ctx, label: str, channel: int, box: A.Box) -> None:
         return
     r = pic.result
     title = f"what {label} channel {channel} wants"
-    charts.show(P.rf_figure(pic.shown, box, title, pic.uri), key="inside_vis_picture", image_only=True)
+    h, w = pic.shown.shape[:2]
+    charts.inline(to_svg(inside_scene.rf_scene(pic.png, h, w, box, title)))
     here = A.channel_means(ctx.cap.outputs[label])[channel].item()
     times = f" ({r.final / here:.1f}× this image's {here:.3g})" if here > 0 else f" (this image: {here:.3g})"
     blur = f"a blur every {settings.blur_every} steps" if settings.blur_every else "no blur"

@@ -15,6 +15,6 @@ def build(loaded: Loaded, image_key: str, image: np.ndarray, size: int) -> Ctx:
     spec = loaded.spec
     shapes = {s.label: s for s in shape_cache.shapes(spec, size)}
     prep, cap, stats = cache.capture(loaded, image_key, image, size)
-    thumb, shown_uri = cache.display("|".join((image_key, *prep.steps)), size, spec.in_channels, image, prep.shown)
+    thumb, shown_png = cache.display("|".join((image_key, *prep.steps)), size, spec.in_channels, image, prep.shown)
     return Ctx(spec, loaded.source, image_key, size, holding(loaded.model), loaded.classes, prep, holding(cap),
-               stats, shapes, thumb, shown_uri)
+               stats, shapes, thumb, shown_png)

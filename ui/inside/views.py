@@ -15,11 +15,13 @@ import torch
 from alexnet_core.arch.build import AlexNet
 from alexnet_core.arch.shapes import LayerShape
 from alexnet_core.figures import inside as P
+from alexnet_core.figures import inside_scene as S
+from alexnet_core.figures.scene import Scene, to_svg
 from alexnet_core.inside import activations as A
 from alexnet_core.inside.images import Prepared
 from alexnet_core.spec.types import Activation, ArchSpec
 from alexnet_core.weights.source import Kind, Loaded, WeightsError, WeightsSource
-from ui import charts
+from ui import charts, downloads
 from ui.inside import cache, channel
 
 MAX_MAPS = 64  # never more maps than this in one grid
@@ -40,7 +42,7 @@ class Ctx:
     stats: list[A.LayerStats]
     shapes: dict[str, LayerShape]
     thumb: np.ndarray  # the original, small, for display
-    shown_uri: str  # the network's input as a PNG data URI
+    shown_png: bytes  # the network's input as PNG
 
     @property
     def model(self) -> AlexNet:
@@ -93,11 +95,18 @@ def feature_maps(ctx: Ctx) -> None:
     note = f"showing the {k} most active of {n_ch} channels (at most {MAX_MAPS})"
     note += f", each downsampled from {h}×{w} to {sh}×{sw}" if (sh, sw) != (h, w) else f", each {h}×{w}"
     st.caption(f"**{label}** — {note}. Colour: {'one scale for all maps' if scale == 'shared' else 'each map stretched to its own min–max'}.")
-    charts.show(P.feature_grid_figure(small, chans, scale == "shared", cols=8), key="inside_grid", image_only=True)
-    _channel_and_rf(ctx, label, t, chans)
+    grid = S.feature_grid_scene(small, chans, scale == "shared", cols=8)
+    charts.inline(to_svg(grid))
+    rf = _channel_and_rf(ctx, label, t, chans)
+    files = downloads.folded("Files: these pictures for slides", key="inside_files")
+    if files is not None:
+        with files:
+            charts.download(lambda: grid, "Feature maps", name=f"{ctx.spec.name}_{label}_maps", key="inside_grid_file")
+            charts.download(lambda: rf, "Receptive field", name=f"{ctx.spec.name}_{label}_rf", key="inside_rf_file")
 
 
-def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int]) -> None:
+def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int]) -> Scene:
+    """The enlarged channel (its units clickable) and the chosen unit's receptive field, which it returns."""
     st.subheader("One channel, and what a unit sees")
     n_ch, h, w = t.shape
     if st.session_state.get("_inside_ch_layer") != label:  # a new layer: start on its most active channel
@@ -129,13 +138,16 @@ def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int]) -> 
     with right:
         bw, bh = box.x1 - box.x0, box.y1 - box.y0
         title = f"receptive field of {label}[{row}, {col}]: {bw:g}×{bh:g} px"
-        charts.show(P.rf_figure(ctx.prep.shown, box, title, ctx.shown_uri), key="inside_rf", image_only=True)
+        h_in, w_in = ctx.prep.shown.shape[:2]
+        rf = S.rf_scene(ctx.shown_png, h_in, w_in, box, title)
+        charts.inline(to_svg(rf))
         st.caption(f"Pixels x {box.x0:g}–{box.x1:g}, y {box.y0:g}–{box.y1:g}. The full receptive field of a "
                    f"{label} unit is {shape.rf}×{shape.rf} px, centred at ({nominal.x0 + shape.rf / 2:g}, "
                    f"{nominal.y0 + shape.rf / 2:g}); neighbouring units are {shape.jump:g} px apart. Near the "
                    "border part of it falls on padding, which the box leaves out.")
     with wants:
         channel.panel(ctx, label, int(ch), box)
+    return rf
 
 
 def _default(key: str, value: int, lo: int, hi: int) -> None:

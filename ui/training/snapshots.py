@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from alexnet_core.figures import training as plots_train
+from alexnet_core.figures.scene import to_svg
 from alexnet_core.figures.training import Points
 from alexnet_core.spec.types import ArchSpec
 from alexnet_core.training.snapshots import DEFAULT_LAYER, SnapshotError, decode, layer_choices
@@ -62,6 +63,6 @@ def curves_and_snapshot(store: Store, run_id: int, metrics: dict[str, Points], s
     with right:
         c, h, w = snap.map_shape
         st.markdown(f"**{snap.layer} maps of the probe image at epoch {epoch}**")
-        charts.show(plots_train.snapshot_maps(snap), key=f"tr_snap_maps_{run_id}", image_only=True)
+        charts.inline(to_svg(plots_train.snapshot_maps(snap)))
         st.caption(f"The {len(snap.maps)} most active of {c} channels for the first test image, "
                    f"{h}×{w} each, downsampled as the Inside grid does.")
