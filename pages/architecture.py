@@ -34,7 +34,7 @@ c[0].metric("Classifier's share of parameters", f"{summary.classifier_param_shar
 c[1].metric("Convolutions' share of mult-adds", f"{summary.conv_mult_add_share:.1%}")
 c[2].metric("Activation memory per image", fmt_bytes(summary.activation_bytes), help="float32, all layer outputs")
 
-st.html(cached.table_html(spec, cfg.size))
+tables.show(cached.table_html(spec, cfg.size))
 files = downloads.folded("Files: CSV, model card, PyTorch code, charts", key="arch_files")
 if files is not None:
     with files:

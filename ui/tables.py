@@ -31,7 +31,9 @@ def layer_table(summary: Summary) -> pd.DataFrame:
     )
 
 
-# One style for every plain table. Neutral greys read on the light and the dark theme; presentation mode
+# One style for every plain table, drawn by ``style()`` as an element of its own: inside the table's
+# HTML, each change of the table would take the stylesheet out and put it back, and the browser would
+# restyle the whole page. Neutral greys read on the light and the dark theme; presentation mode
 # (ui/present.py) enlarges the type.
 CSS = ("<style>.ax-table{overflow-x:auto}.ax-table table{border-collapse:collapse;width:100%;font-size:.8rem;"
        "font-variant-numeric:tabular-nums;line-height:1.3}.ax-table th,.ax-table td{padding:.22rem .4rem;"
@@ -61,8 +63,20 @@ def html(df: pd.DataFrame, *, name: str, changed: Sequence[bool] | None = None,
         mark = ' class="changed"' if changed is not None and changed[i] else ""
         tds = "".join(f'<td{" class=num" if n else ""}>{_cell(v)}</td>' for v, n in zip(values, nums, strict=True))
         rows.append(f"<tr{mark}>{tds}</tr>")
-    return (f'{CSS}<div class="ax-table" data-table="{escape(name)}"><table><thead><tr>{head}</tr></thead>'
+    return (f'<div class="ax-table" data-table="{escape(name)}"><table><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def style() -> None:
+    """The tables' stylesheet; a page draws it once, before its first table (an unchanged element: a
+    rerun leaves it in the page as it is)."""
+    st.html(CSS)
+
+
+def show(html_table: str) -> None:
+    """A table made by ``html``, with its stylesheet."""
+    style()
+    st.html(html_table)
 
 
 def _header(name: object) -> str:

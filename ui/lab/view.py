@@ -59,7 +59,7 @@ def results(spec: ArchSpec, preset: ArchSpec, size: int) -> None:
                 else:
                     metrics(result)
                     charts.inline(flow_picture(spec, size))
-                    st.html(table_html(spec, preset, size))
+                    tables.show(table_html(spec, preset, size))
                     tables.copy_out(result, "lab")
     if arith.open:
         with arith:
