@@ -25,9 +25,11 @@ def fmt_shape(shape: Sequence[int]) -> str:
     return "×".join(str(int(d)) for d in shape)
 
 
-def fmt_short(n: int | float) -> str:
-    """Three significant figures, for metric tiles in narrow columns (714,682,664 -> 715M)."""
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(n) >= size:
-            return f"{n / size:.3g}{unit}"
-    return f"{n:g}"
+def fmt_short(n: int | float, sig: int = 3) -> str:
+    """``sig`` significant figures and a unit, for metric tiles and chart labels (714,682,664 -> 715M).
+    Rounded before the unit is chosen, so 999,500 is 1M, not 1000k."""
+    r = float(f"{n:.{sig}g}")
+    for unit, size in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(r) >= size:
+            return f"{r / size:.{sig}g}{unit}"
+    return f"{r:.{sig}g}"

@@ -10,6 +10,7 @@ from PIL import Image
 from alexnet_core.arch.table import analytic_summary
 from alexnet_core.figures import arch_scene, scene
 from alexnet_core.figures.scene import Rect, Text
+from alexnet_core.format import fmt_short
 from alexnet_core.spec import presets
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -98,7 +99,8 @@ def test_pngs_show_the_bars_in_their_colours(vid):
             assert img.getpixel((round(r.x * 2) + 3, round((r.y + r.h) * 2) - 3)) == rgb(r.fill)
 
 
-@pytest.mark.parametrize(("n", "text"), [(37752832, "37.8M"), (20_000_000, "20M"), (1135915368, "1.1G"),
-                                         (224088768, "224M"), (34944, "34.9k"), (192, "192"), (0, "0")])
-def test_compact_numbers(n, text):
-    assert arch_scene.compact(n) == text
+@pytest.mark.parametrize(("n", "text"), [(37752832, "37.8M"), (20_000_000, "20M"), (1135915368, "1.14G"),
+                                         (224088768, "224M"), (34944, "34.9k"), (192, "192"), (0, "0"),
+                                         (999_500, "1M"), (999_499, "999k"), (999.6, "1k"), (2.5e12, "2.5T")])
+def test_short_numbers_round_before_the_unit(n, text):
+    assert fmt_short(n) == text

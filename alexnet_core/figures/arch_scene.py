@@ -2,7 +2,7 @@
 
 The same data as the plotly builders in ``arch.py``, which take it from here (``weighted_layers``,
 ``shares``): where the parameters live (the classifier) versus where the compute goes (the convolutions).
-Every bar's tooltip names its exact count; the axes and labels use compact numbers (37.8M).
+Every bar's tooltip names its exact count; the axes and labels use short numbers (format.fmt_short: 37.8M).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from alexnet_core.arch.table import LayerRow, Summary
 from alexnet_core.figures import style
 from alexnet_core.figures.flow_svg import nice_ticks
 from alexnet_core.figures.scene import Item, Line, Rect, Scene, Text, text_width
+from alexnet_core.format import fmt_short
 
 PARAM_COLOUR = style.BLUE
 MACS_COLOUR = style.ORANGE
@@ -43,16 +44,6 @@ def shares(summary: Summary) -> tuple[Share, Share]:
     """Parameters split at the classifier, mult-adds at the convolutions (Summary's two shares)."""
     return (Share("parameters", summary.total_params - summary.classifier_params, summary.classifier_params),
             Share("mult-adds", summary.conv_mult_adds, summary.mult_adds - summary.conv_mult_adds))
-
-
-def compact(n: float) -> str:
-    """37752832 -> '37.8M', 1135915368 -> '1.1G', 20000000 -> '20M', 192 -> '192'."""
-    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(n) >= div:
-            v = n / div
-            s = f"{v:.1f}" if v < 100 else f"{v:.0f}"
-            return (s[:-2] if s.endswith(".0") else s) + suffix
-    return f"{n:g}"
 
 
 def percent(share: float) -> str:
@@ -96,7 +87,7 @@ def share_scene(summary: Summary) -> Scene:
         w_conv = plot_w * sh.conv_share
         w_rest = plot_w - w_conv if sh.total else 0.0
         items += [Text(S_LEFT - 8, top + S_BAR / 2 - 1, sh.quantity, "end", style.TEXT, 13),
-                  Text(S_LEFT - 8, top + S_BAR / 2 + 12, f"{compact(sh.total)} total", "end", size=11)]
+                  Text(S_LEFT - 8, top + S_BAR / 2 + 12, f"{fmt_short(sh.total)} total", "end", size=11)]
         for x, w, part, n, colour in ((S_LEFT, w_conv, "convolutions", sh.conv, CONV_COLOUR),
                                       (S_LEFT + w_conv, w_rest, "classifier & rest", sh.rest, REST_COLOUR)):
             share = n / sh.total if sh.total else 0.0
@@ -120,7 +111,7 @@ def _panel(x0: float, width: float, rows: list[LayerRow], values: list[int], tit
     plot_x, plot_w, plot_h = x0 + P_LEFT, width - P_LEFT, PM_H - P_TOP - P_BOTTOM
     base = P_TOP + plot_h
     slot = plot_w / max(len(rows), 1)
-    labels = [compact(v) for v in values]
+    labels = [fmt_short(v) for v in values]
     level = all(text_width(t, VALUE_SIZE) + 4 <= slot for t in labels)  # else turned upright: never crowded
     top = max(values, default=0) * (1.12 if level else 1.25) or 1
 
@@ -129,7 +120,7 @@ def _panel(x0: float, width: float, rows: list[LayerRow], values: list[int], tit
 
     items: list[Item] = [Text(plot_x + plot_w / 2, 22, title, "middle", style.TEXT, 14)]
     for t in nice_ticks(top):
-        items += [Line(plot_x, y(t), plot_x + plot_w, y(t), style.RULE), Text(plot_x - 5, y(t) + 4, compact(t), "end")]
+        items += [Line(plot_x, y(t), plot_x + plot_w, y(t), style.RULE), Text(plot_x - 5, y(t) + 4, fmt_short(t), "end")]
     for i, (row, v, label) in enumerate(zip(rows, values, labels, strict=True)):
         cx = plot_x + slot * (i + 0.5)
         items += [Rect(cx - slot * 0.35, y(v), slot * 0.7, base - y(v), colour, title=f"{row.name}: {v:,} {unit}"),
