@@ -239,3 +239,17 @@ def test_a_chart_file_is_a_png_twice_the_drawing_or_an_svg():
     assert Image.open(io.BytesIO(png)).size == (flow_svg.WIDTH * 2, flow_svg.HEIGHT * 2)
     svg, mime = encode(make(), "svg")
     assert mime == "image/svg+xml" and svg.startswith(b"<svg") and b"227" in svg
+
+
+def test_an_upload_refusal_goes_when_files_is_closed():
+    at = lab()
+    at.session_state["lab_files"] = True
+    at.session_state[view.UPLOAD_MSG] = "Upload refused: a test."
+    at.run()
+    assert any("Upload refused: a test." in e.value for e in at.error)
+    at.session_state["lab_files"] = False
+    at.run()
+    assert view.UPLOAD_MSG not in at.session_state
+    at.session_state["lab_files"] = True
+    at.run()
+    assert not any("Upload refused" in e.value for e in at.error)

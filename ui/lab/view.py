@@ -183,6 +183,7 @@ def files(spec: ArchSpec, size: int) -> None:
     every slider change (BENCHMARKS.md, instant feedback)."""
     box = downloads.folded("Files: spec JSON, model card, PyTorch code, chart", key="lab_files")
     if box is None:
+        st.session_state.pop(UPLOAD_MSG, None)  # an old upload's refusal is not news when the box opens again
         return
     with box:
         spec_files(spec)
