@@ -96,6 +96,7 @@ def test_invalid_setting_shows_layer_size_and_fix_and_page_stays_usable():
 def test_groups_that_do_not_divide_are_refused_with_a_hint():
     at = lab()
     at.session_state["lab_block_choice"] = "conv2"
+    at.session_state["lab_more"] = True
     at.run()
     at.number_input(key="lab_1_g").set_value(5).run()
     assert "Not applied" in at.warning[0].value and "groups" in at.warning[0].value
@@ -253,3 +254,18 @@ def test_an_upload_refusal_goes_when_files_is_closed():
     at.session_state["lab_files"] = True
     at.run()
     assert not any("Upload refused" in e.value for e in at.error)
+
+
+def test_more_holds_the_other_conv_controls_and_stays_open_while_they_change():
+    at = lab()
+    keys = {w.key for w in at.get("number_input") + at.get("checkbox") + at.get("selectbox")}
+    assert "lab_0_out" in keys and not keys & {"lab_0_g", "lab_0_act", "lab_0_lrn", "lab_0_bn", "lab_0_pool"}
+    at.session_state["lab_more"] = True
+    at.run()
+    at.checkbox(key="lab_0_bn").check().run()
+    at.checkbox(key="lab_0_pool").uncheck().run()  # still there: the box did not close under the click
+    spec = url_spec(at)
+    assert spec.convs[0].batchnorm and spec.convs[0].pool is None
+    at.session_state["lab_more"] = False
+    at.run()
+    assert "lab_0_bn" not in {w.key for w in at.get("checkbox")}

@@ -25,6 +25,8 @@ CONTROLS = hst.fixed_dictionaries({
          size=16)
 def test_any_control_values_give_a_real_table_or_the_message(controls, size):
     at = app_test("pages/layer_lab.py", {"variant": "torchvision", "size": str(size)})
+    at.session_state["lab_more"] = True  # the pooling controls sit under "More"
+    at.run()
     kinds = {"lab_0_k": "slider", "lab_0_s": "slider", "lab_0_p": "slider", "lab_0_pool": "checkbox",
              "lab_0_pk": "number_input", "lab_0_ps": "number_input"}
     for key, value in controls.items():

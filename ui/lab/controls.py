@@ -24,7 +24,7 @@ from alexnet_core.spec.types import (
     Pool,
     SpecError,
 )
-from ui import state
+from ui import downloads, state
 
 MSG = "lab_msg"
 ACTS = [a.value for a in Activation]
@@ -42,6 +42,9 @@ CONV_FIELDS: dict[str, tuple[str, Any]] = {
     "pk": ("pool kernel", lambda c: c.pool.kernel if c.pool else 3),
     "ps": ("pool stride", lambda c: c.pool.stride if c.pool else 2),
 }
+
+
+MORE_LABEL = "More: groups, activation, LRN, BatchNorm, pooling"
 
 
 def key(i: int, f: str) -> str:
@@ -159,19 +162,26 @@ def _conv_controls(i: int, conv: ConvBlock, base: ConvBlock | None) -> None:
     def cb(f: str) -> dict[str, Any]:
         return {"key": key(i, f), "on_change": _on_conv, "args": (i, f)}
 
-    # Three columns filled top to bottom rather than a row of columns per line: 4 layout blocks instead of
-    # 16, and each block is a message a rerun sends and the browser applies. Rows still line up, since
-    # each line holds widgets of one height.
+    # Three columns filled top to bottom rather than a row of columns per line: fewer layout blocks, and
+    # each block is a message a rerun sends and the browser applies. Rows still line up, since each line
+    # holds widgets of one height.
     c = st.columns(3)
     c[0].slider(lab("k"), *LIMITS["kernel"], **cb("k"))
     c[1].slider(lab("s"), *LIMITS["stride"], **cb("s"))
     c[2].slider(lab("p"), *LIMITS["padding"], **cb("p"))
     c[0].number_input(lab("out"), *LIMITS["out_channels"], step=1, **cb("out"))
-    c[1].number_input(lab("g"), *LIMITS["groups"], step=1, **cb("g"))
-    c[2].selectbox(lab("act"), ACTS, **cb("act"))
+    # The rest, drawn only while asked for: every widget is redrawn on each change (server and browser;
+    # BENCHMARKS.md, instant feedback), and a slider's change mostly moves kernel, stride or padding.
+    # One label whatever the values: a new label would be a new expander, closed, under the user's click.
+    box = downloads.folded(MORE_LABEL, key="lab_more", icon=":material/tune:")
+    if box is None:
+        return
+    c = box.columns(3)
+    c[0].number_input(lab("g"), *LIMITS["groups"], step=1, **cb("g"))
+    c[1].selectbox(lab("act"), ACTS, **cb("act"))
+    c[2].checkbox(lab("pool"), **cb("pool"))
     c[0].checkbox(lab("lrn"), **cb("lrn"))
     c[1].checkbox(lab("bn"), **cb("bn"))
-    c[2].checkbox(lab("pool"), **cb("pool"))
     c[0].number_input(lab("pk"), *LIMITS["kernel"], step=1, disabled=conv.pool is None, **cb("pk"))
     c[1].number_input(lab("ps"), *LIMITS["stride"], step=1, disabled=conv.pool is None, **cb("ps"))
 
