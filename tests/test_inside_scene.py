@@ -14,9 +14,10 @@ from alexnet_core.arch.build import build_model
 from alexnet_core.arch.shapes import trace
 from alexnet_core.figures import inside_scene as S
 from alexnet_core.figures import style
-from alexnet_core.figures.inside import per_map_scaled
+from alexnet_core.figures.inside import per_map_scaled, thumbnail
 from alexnet_core.figures.scene import Picture, Rect, Text, to_png, to_svg
 from alexnet_core.inside import activations as A
+from alexnet_core.inside import images
 from alexnet_core.inside.activations import Box
 from alexnet_core.spec import presets
 
@@ -112,3 +113,17 @@ def test_the_grid_of_a_real_capture_is_its_most_active_channels():
     labels = [int(t.body[3:]) for t in scene.items if isinstance(t, Text) and t.body.startswith("ch ")]
     means = A.channel_means(t)
     assert labels == chans and all(means[a] >= means[b] for a, b in zip(labels[:-1], labels[1:], strict=True))
+
+
+def test_the_input_photo_travels_as_jpeg_and_draws_in_both_formats():
+    yy, xx = np.mgrid[0:64, 0:96]
+    img = np.stack([xx * 2, yy * 3, np.full_like(xx, 128)], axis=-1).astype(np.uint8)  # smooth, like a photo
+    jpg = S.photo(img)
+    real = thumbnail(images.builtin("photo: china (scikit-learn)"), 224)
+    assert jpg[:2] == b"\xff\xd8" and len(S.photo(real)) < len(S.png(real)) / 3
+    scene = S.rf_scene(jpg, 64, 96, Box(0, 0, 8, 8), "t")
+    assert scene.items[1].mime == "image/jpeg" and 'href="data:image/jpeg;base64,' in to_svg(scene)
+    out = np.asarray(Image.open(io.BytesIO(to_png(scene, scale=1))).convert("RGB")).astype(int)
+    k = S.RF_SIDE / 96
+    y, x = int(scene.items[1].y + 40 * k), int(60 * k)
+    assert np.abs(out[y, x] - img[40, 60]).max() <= 12  # the photo, within JPEG's error

@@ -41,6 +41,13 @@ def png(rgb: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def photo(rgb: np.ndarray) -> bytes:
+    """A photograph (the network's input) as JPEG: a fifth of a PNG's bytes, sent on every layer switch."""
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=88)
+    return buf.getvalue()
+
+
 def scaled(maps: np.ndarray, shared_scale: bool) -> tuple[np.ndarray, float, float]:
     """(maps in [0, 1], the low and high ends): one scale for all, or each map to its own min-max
     (then the ends are 0 and 1). A constant map, or a constant set, becomes 0."""
@@ -82,7 +89,7 @@ def feature_grid_scene(maps: np.ndarray, channels: Sequence[int], shared_scale: 
 
 
 def rf_scene(image_png: bytes, height: int, width: int, box: Box, title: str) -> Scene:
-    """The network's input (``image_png``, ``height``×``width`` pixels) with a unit's receptive field
+    """The network's input (``image_png``, PNG or JPEG, ``height``×``width`` pixels) with a unit's receptive field
     drawn on it, under ``title``."""
     s = RF_SIDE / max(height, width)
     top = 24

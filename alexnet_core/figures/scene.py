@@ -40,14 +40,18 @@ class Rect:
 
 @dataclass(frozen=True)
 class Picture:
-    """A raster image (PNG bytes) stretched over a box: pixels stay square blocks unless ``smooth``."""
+    """A raster image (PNG or JPEG bytes) stretched over a box: pixels stay square blocks unless ``smooth``."""
     x: float
     y: float
     w: float
     h: float
-    png: bytes
+    png: bytes  # or JPEG: a photograph is a fifth of the bytes
     smooth: bool = False
     title: str | None = None
+
+    @property
+    def mime(self) -> str:
+        return "image/jpeg" if self.png[:2] == b"\xff\xd8" else "image/png"
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,7 @@ def _svg_item(it: Item) -> str:
     if isinstance(it, Picture):
         pix = "" if it.smooth else ' style="image-rendering:pixelated"'
         head = (f'<image x="{_n(it.x)}" y="{_n(it.y)}" width="{_n(it.w)}" height="{_n(it.h)}" '
-                f'preserveAspectRatio="none"{pix} href="data:image/png;base64,{base64.b64encode(it.png).decode()}"')
+                f'preserveAspectRatio="none"{pix} href="data:{it.mime};base64,{base64.b64encode(it.png).decode()}"')
         return f"{head}>{_title(it.title)}</image>" if it.title else f"{head}/>"
     if isinstance(it, Line):
         return (f'<line x1="{_n(it.x1)}" y1="{_n(it.y1)}" x2="{_n(it.x2)}" y2="{_n(it.y2)}" '

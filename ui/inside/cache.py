@@ -153,8 +153,8 @@ def _capture_key(loaded: Loaded, image_key: str, size: int) -> tuple:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _display(image_key: str, size: int, in_channels: int, _original: np.ndarray, _shown: np.ndarray) -> tuple[np.ndarray, bytes]:
-    """(thumbnail of the original, the network's input as PNG), encoded once per image."""
-    return plots_inside.thumbnail(_original), inside_scene.png(_shown)
+    """(thumbnail of the original, the network's input as JPEG), encoded once per image."""
+    return plots_inside.thumbnail(_original), inside_scene.photo(_shown)
 
 
 def display(image_key: str, size: int, in_channels: int, original: np.ndarray, shown: np.ndarray) -> tuple[np.ndarray, bytes]:

@@ -42,7 +42,7 @@ class Ctx:
     stats: list[A.LayerStats]
     shapes: dict[str, LayerShape]
     thumb: np.ndarray  # the original, small, for display
-    shown_png: bytes  # the network's input as PNG
+    shown_png: bytes  # the network's input as JPEG (inside_scene.photo)
 
     @property
     def model(self) -> AlexNet:
