@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import torch
 
@@ -175,3 +177,26 @@ def test_the_tours_start_goes_through_the_same_queue_limits():
     assert len(active) == limits.MAX_QUEUED_TOTAL
     (started,) = [r.id for r in active if r.id not in others]
     assert at.session_state["tour_runs"] == [started]  # the run that did queue stays on the step
+
+
+def _live_run_panel(run_id: int) -> None:
+    from ui.training import panel
+
+    panel.run_panel(run_id, True)
+
+
+def test_the_live_view_of_a_queued_run_asks_for_a_worker(monkeypatch):
+    """The live refresh redraws only the run panel, never the page top that kicks the backend: while its run
+    waits, the panel itself asks for a worker, so a worker lost as the run came is replaced without a reload."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.training import panel
+
+    asked: list[int] = []
+    monkeypatch.setenv("ALEXNET_LAUNCHER", "on")
+    monkeypatch.setattr(panel, "backend", lambda: SimpleNamespace(ensure=lambda: asked.append(1)))
+    rid = Store().create("waits", presets.get("torchvision").spec.to_dict(), TrainConfig().to_dict(), "cpu")
+    at = AppTest.from_function(_live_run_panel, args=(rid,), default_timeout=60).run()
+    no_errors(at)
+    assert "Queued for cpu" in at.get("progress")[0].proto.text
+    assert asked

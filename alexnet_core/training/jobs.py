@@ -207,24 +207,43 @@ def lock_held(folder: Path, device: str) -> bool:
         return False
 
 
-def worker_main(runs_folder: str, device: str, idle_exit_s: float = IDLE_EXIT_S) -> None:
-    """Entry point of the worker process: claim, run, repeat; exit when idle."""
+def worker_main(runs_folder: str, device: str, idle_exit_s: float = IDLE_EXIT_S, ready: Any = None) -> None:
+    """Entry point of the worker process: claim, run, repeat; exit when idle. ``ready`` (an Event) is set once
+    this process has tried the device lock: from then on, alive without the lock means it is leaving."""
     if os.environ.get("ALEXNET_TRAIN_THREADS", "").isdigit():
         torch.set_num_threads(max(1, int(os.environ["ALEXNET_TRAIN_THREADS"])))
     store = Store(Path(runs_folder))
     lock = _lock(store.folder, device)
+    if ready is not None:
+        ready.set()
     if lock is None:
         return  # another worker serves this device
     store.recover()
+    while lock is not None:
+        _serve(store, device, idle_exit_s)
+        lock.close()
+        # Let go, then look once more: a run queued while this worker was deciding to leave found the lock
+        # held (or this process alive), so no app started another worker for it. Serve it, unless another
+        # worker took the device meanwhile (that one claims it).
+        lock = _lock(store.folder, device) if _queued_for(store, device) else None
+
+
+def _serve(store: Store, device: str, idle_exit_s: float) -> None:
+    """Claim and run this device's queued runs until none came for ``idle_exit_s``."""
     idle_since = time.monotonic()
-    while time.monotonic() - idle_since < idle_exit_s:
+    while True:
         run = store.claim_next(device, os.getpid(), "local")
-        if run is None:
+        if run is not None:
+            run_job(store, run)
+            idle_since = time.monotonic()
+        elif time.monotonic() - idle_since >= idle_exit_s:
+            return
+        else:
             time.sleep(POLL_S)
-            continue
-        run_job(store, run)
-        idle_since = time.monotonic()
-    lock.close()
+
+
+def _queued_for(store: Store, device: str) -> bool:
+    return any(r.device == device and r.backend == "local" for r in store.list(["queued"]))
 
 
 _START_LOCK = threading.Lock()
@@ -255,18 +274,23 @@ class Launcher:
         self.idle_exit_s = idle_exit_s
         self.ctx = mp.get_context("spawn")
         self.process: mp.process.BaseProcess | None = None
+        self.ready = self.ctx.Event()  # set by the worker once it has tried the device lock
 
     def ensure(self) -> None:
-        """Recover lost runs; start a worker if there is queued work and none is alive."""
+        """Recover lost runs; start a worker if there is queued work and no worker serves the device."""
         store = Store(self.folder)
         store.recover()
-        if self.process is not None and self.process.is_alive():
+        if self.process is not None and self.process.is_alive() and not self.ready.is_set():
+            return  # ours is starting: it takes the lock, then claims the queue
+        if not _queued_for(store, self.device):
             return
-        if not any(r.device == self.device and r.backend == "local" for r in store.list(["queued"])):
-            return
-        if lock_held(self.folder, self.device):  # another app's worker serves the device and claims these runs:
-            return  # spawning one (a torch import) only to find the lock held would cost seconds per page view
-        self.process = self.ctx.Process(target=worker_main, args=(str(self.folder), self.device, self.idle_exit_s),
+        # A live worker holds the lock (ours, or another app's): it claims these runs, and one that is leaving
+        # looks at the queue once more after letting go. Ours alive without the lock is leaving: start another.
+        if lock_held(self.folder, self.device):  # spawning one (a torch import) only to find the lock held
+            return  # would cost seconds per page view
+        self.ready = self.ctx.Event()
+        self.process = self.ctx.Process(target=worker_main,
+                                        args=(str(self.folder), self.device, self.idle_exit_s, self.ready),
                                         daemon=True, name=f"alexnet-worker-{self.device}")
         with _main_not_rerun():
             self.process.start()

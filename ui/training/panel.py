@@ -211,6 +211,7 @@ def run_panel(run_id: int, was_active: bool) -> None:
                     text=f"Running on {run.device}: epoch {min(run.epochs_done + 1, epochs)}/{epochs} · "
                          f"{run.progress:.0%} · ETA {fmt_eta(run.eta_s)}")
     elif run.status == "queued":
+        kick()  # the live view keeps the queue served: a worker that left as this run came is replaced now
         ahead = [r for r in s.list(["queued", "running"]) if r.id < run.id and r.device == run.device]
         st.progress(0.0, text=f"Queued for {run.device}: {len(ahead)} job(s) ahead")
     elif run.status == "done":
