@@ -161,9 +161,9 @@ def _network() -> tuple[ArchSpec, str]:
 def start(spec: ArchSpec, label: str, cfg: TrainConfig) -> int | None:
     """Queue a run within the classroom's queue limits and the budget; else show why and queue nothing."""
     try:
-        if refused := queue.refusal(store()):
-            raise ValueError(refused)
-        rid = submit(store(), spec, cfg, f"{label} · {cfg.dataset}", backend())
+        queue.refusal(store())  # forget this session's finished runs
+        rid = queue.admit(store(), st.session_state.get(queue.KEY, []),
+                          lambda: submit(store(), spec, cfg, f"{label} · {cfg.dataset}", backend()))
     except (ValueError, BackendUnavailable) as exc:
         st.error(str(exc), icon=":material/error:")
         return None
