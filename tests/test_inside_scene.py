@@ -23,7 +23,7 @@ from alexnet_core.spec import presets
 
 
 def pixels(p: Picture) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(p.png)).convert("RGB"))
+    return np.asarray(Image.open(io.BytesIO(p.data)).convert("RGBA"))
 
 
 def hex_rgb(c: str) -> list[int]:
@@ -39,14 +39,17 @@ def test_the_colour_scale_is_plotlys_viridis_end_to_end():
 
 
 def grid_tiles(scene, n: int, h: int, w: int, cols: int) -> list[np.ndarray]:
-    """Each tile's pixels, cut from its row's picture (a pixel of white between tiles)."""
+    """Each tile's pixels, cut from its row's picture (a clear pixel between tiles; the row as wide as its tiles)."""
     rows = [it for it in scene.items if isinstance(it, Picture)][:-1]  # the last one is the colour bar
+    assert len(rows) == -(-n // cols)
     out = []
     for i in range(n):
         strip = pixels(rows[i // cols])
+        assert strip.shape[1] == min(cols, n - i // cols * cols) * (w + 1) - 1
         c = i % cols
-        assert (strip[:, c * (w + 1) - 1] == 255).all() if c else True
-        out.append(strip[:h, c * (w + 1):c * (w + 1) + w])
+        assert (strip[:, c * (w + 1) - 1, 3] == 0).all() if c else True
+        assert (strip[:, c * (w + 1):c * (w + 1) + w, 3] == 255).all()
+        out.append(strip[:h, c * (w + 1):c * (w + 1) + w, :3])
     return out
 
 
@@ -78,7 +81,7 @@ def test_the_receptive_field_box_is_the_units_on_the_drawn_input():
     scene = S.rf_scene(S.png(img), 224, 224, box, "receptive field of conv2[0, 26]")
     pic, rect = scene.items[1], scene.items[2]
     k = pic.w / 224
-    assert (pic.w, pic.h) == (S.RF_SIDE, S.RF_SIDE) and pixels(pic).shape == (224, 224, 3)
+    assert (pic.w, pic.h) == (S.RF_SIDE, S.RF_SIDE) and pixels(pic).shape[:2] == (224, 224)
     np.testing.assert_allclose((rect.x, rect.y - pic.y, rect.w, rect.h),
                                (box.x0 * k, box.y0 * k, (box.x1 - box.x0) * k, (box.y1 - box.y0) * k), rtol=1e-12)
     assert box.x1 == 224 and box.y0 == 0 and rect.stroke == style.HIGHLIGHT
@@ -127,3 +130,11 @@ def test_the_input_photo_travels_as_jpeg_and_draws_in_both_formats():
     k = S.RF_SIDE / 96
     y, x = int(scene.items[1].y + 40 * k), int(60 * k)
     assert np.abs(out[y, x] - img[40, 60]).max() <= 12  # the photo, within JPEG's error
+
+
+def test_one_or_two_maps_stay_tile_sized():
+    maps = np.random.default_rng(0).random((2, 13, 13)).astype(np.float32)
+    scene = S.feature_grid_scene(maps, [4, 7], shared_scale=False)
+    tiles = [it for it in scene.items if isinstance(it, Picture)][0]
+    assert tiles.h == S.MAX_TILE and tiles.w == S.MAX_TILE * (2 * 14 - 1) / 13
+    assert scene.width < S.GRID_WIDTH

@@ -269,3 +269,18 @@ def test_more_holds_the_other_conv_controls_and_stays_open_while_they_change():
     at.session_state["lab_more"] = False
     at.run()
     assert "lab_0_bn" not in {w.key for w in at.get("checkbox")}
+
+
+def test_more_and_files_stay_open_across_the_classifier_block():
+    at = lab()
+    at.session_state["lab_more"] = True
+    at.session_state["lab_files"] = True
+    at.run()
+    at.session_state["lab_block_choice"] = "classifier"  # neither box is drawn for the classifier's controls
+    at.run()
+    assert "lab_0_bn" not in {w.key for w in at.get("checkbox")}
+    at.session_state["lab_block_choice"] = "conv1"
+    at.run()
+    assert "lab_0_bn" in {w.key for w in at.get("checkbox")}  # More opened again as it was left
+    csv = next(b for b in at.get("download_button") if b.proto.label == "Download the table (CSV)")
+    assert csv.proto.label and not at.exception

@@ -12,6 +12,7 @@ session-wide sidebar switch ("Chart download format") says.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -61,6 +62,7 @@ def download(make: Callable[[], Scene], label: str, *, name: str, key: str) -> N
     """A button saving an inline chart in the session's format; the file is made only when pressed
     (a PNG takes Pillow 30-110 ms)."""
     fmt = current_format()
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80] or "chart"  # a spec's name is whatever a user typed
     st.download_button(f"{label} ({fmt.upper()})", partial(_file, make, fmt), file_name=f"{name}.{fmt}",
                        mime=MIMES[fmt], on_click="ignore", icon=":material/image:", key=key)
 

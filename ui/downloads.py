@@ -20,7 +20,11 @@ def folded(label: str, *, key: str, icon: str = FILES_ICON) -> DeltaGenerator | 
     """A stateful expander that returns itself while open and None while closed, so that what it holds is
     drawn only when asked for: each widget a page draws is redrawn by the browser on every change
     (BENCHMARKS.md, instant feedback)."""
+    ss, keep = st.session_state, f"_{key}_open"
+    if key not in ss and keep in ss:  # a run that did not draw it (another block, another page) dropped its
+        ss[key] = ss[keep]  # state: open it as it was left
     box = st.expander(label, icon=icon, key=key, on_change="rerun")
+    ss[keep] = box.open
     return box if box.open else None
 
 

@@ -24,7 +24,8 @@ STOPS = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in getattr(sequ
                  dtype=np.float64)
 GRID_WIDTH = 720  # drawing units; inline it follows the column's width (scene.INLINE_MAX)
 RF_SIDE = 260  # about the width of a third of the page: the title stays readable
-GAP, LABEL = 6, 15  # between tiles; the band above each tile holding its channel
+GAP, LABEL = 6, 15  # between rows of tiles; the band above each tile holding its channel
+MAX_TILE = 110  # a tile's widest, in drawing units: one or two maps do not fill the page
 
 
 def colourise(z: np.ndarray) -> np.ndarray:
@@ -59,21 +60,23 @@ def scaled(maps: np.ndarray, shared_scale: bool) -> tuple[np.ndarray, float, flo
 
 def feature_grid_scene(maps: np.ndarray, channels: Sequence[int], shared_scale: bool, cols: int = 8) -> Scene:
     """(N, h, w) maps as tiles, row-major, each under its channel's number, with the colour bar below. A
-    row of tiles is one PNG (a pixel of background between tiles): one encoding a row, not one a tile;
-    a transparent box over each tile carries its tooltip."""
+    row of tiles is one PNG with a transparent pixel between tiles (one encoding a row, not one a tile);
+    a transparent box over each tile carries its tooltip. Tiles are at most MAX_TILE units wide."""
     n, h, w = maps.shape
     cols = max(1, min(cols, n))
     z, lo, hi = scaled(maps.astype(np.float64), shared_scale)
-    k = GRID_WIDTH / (cols * (w + 1) - 1)  # drawing units per pixel
+    k = min(GRID_WIDTH / (cols * (w + 1) - 1), MAX_TILE / w)  # drawing units per pixel
     tw, th = w * k, h * k
     items: list = []
     for r in range(math.ceil(n / cols)):
         y = r * (th + LABEL + GAP)
-        strip = np.full((h, cols * (w + 1) - 1, 3), 255, np.uint8)
-        for c, i in enumerate(range(r * cols, min(n, (r + 1) * cols))):
-            strip[:, c * (w + 1):c * (w + 1) + w] = colourise(z[i])
+        row = range(r * cols, min(n, (r + 1) * cols))
+        strip = np.zeros((h, len(row) * (w + 1) - 1, 4), np.uint8)  # RGBA, clear between tiles
+        for c, i in enumerate(row):
+            strip[:, c * (w + 1):c * (w + 1) + w, :3] = colourise(z[i])
+            strip[:, c * (w + 1):c * (w + 1) + w, 3] = 255
             items.append(Text(c * (tw + k), y + LABEL - 4, f"ch {channels[i]}", size=11))
-        items.append(Picture(0, y + LABEL, GRID_WIDTH, th, png(strip)))
+        items.append(Picture(0, y + LABEL, strip.shape[1] * k, th, png(strip)))
         items += [Rect(c * (tw + k), y + LABEL, tw, th, style.INK, opacity=0.0,
                        title=f"ch {channels[i]}: min {maps[i].min():.3g}, max {maps[i].max():.3g}")
                   for c, i in enumerate(range(r * cols, min(n, (r + 1) * cols)))]
@@ -84,7 +87,8 @@ def feature_grid_scene(maps: np.ndarray, channels: Sequence[int], shared_scale: 
     items += [Text(0, bar_y + 24, ends[0], size=11), Text(bar_w, bar_y + 24, ends[1], anchor="end", size=11),
               Text(bar_w + 10, bar_y + 9, "one scale for all maps" if shared_scale else "each map stretched "
                    "to its own min–max", size=11, colour=style.INK)]
-    return Scene(GRID_WIDTH, math.ceil(bar_y + 30), tuple(items),
+    width = max((cols * (w + 1) - 1) * k, bar_w + 230)  # room for the colour bar's caption
+    return Scene(math.ceil(width), math.ceil(bar_y + 30), tuple(items),
                  label=f"feature maps of {n} channels, {h}×{w} each")
 
 

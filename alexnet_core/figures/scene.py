@@ -45,13 +45,13 @@ class Picture:
     y: float
     w: float
     h: float
-    png: bytes  # or JPEG: a photograph is a fifth of the bytes
+    data: bytes  # PNG, or JPEG: a photograph is a fifth of the bytes
     smooth: bool = False
     title: str | None = None
 
     @property
     def mime(self) -> str:
-        return "image/jpeg" if self.png[:2] == b"\xff\xd8" else "image/png"
+        return "image/jpeg" if self.data[:2] == b"\xff\xd8" else "image/png"
 
 
 @dataclass(frozen=True)
@@ -131,17 +131,18 @@ def _title(title: str | None) -> str:
 def _svg_item(it: Item) -> str:
     if isinstance(it, Rect):
         op = f' fill-opacity="{it.opacity:g}"' if it.opacity < 1 else ""
-        if it.stroke and it.stroke_width > 0:  # inset by half the width, so the outline stays inside the box
+        if it.stroke and it.stroke_width > 0:
             sw = it.stroke_width
             op += f' stroke="{it.stroke}" stroke-width="{sw:g}"'
-            it = Rect(it.x + sw / 2, it.y + sw / 2, max(0.0, it.w - sw), max(0.0, it.h - sw), it.fill, it.opacity,
-                      it.title)
+            if min(it.w, it.h) >= 2 * sw:  # inset by half the width, so the outline stays inside the box; a
+                it = Rect(it.x + sw / 2, it.y + sw / 2, it.w - sw, it.h - sw, it.fill, it.opacity,  # smaller box
+                          it.title)  # keeps its outline centred on its edge, rather than vanish
         head = f'<rect x="{_n(it.x)}" y="{_n(it.y)}" width="{_n(it.w)}" height="{_n(it.h)}" fill="{it.fill}"{op}'
         return f"{head}>{_title(it.title)}</rect>" if it.title else f"{head}/>"
     if isinstance(it, Picture):
         pix = "" if it.smooth else ' style="image-rendering:pixelated"'
         head = (f'<image x="{_n(it.x)}" y="{_n(it.y)}" width="{_n(it.w)}" height="{_n(it.h)}" '
-                f'preserveAspectRatio="none"{pix} href="data:{it.mime};base64,{base64.b64encode(it.png).decode()}"')
+                f'preserveAspectRatio="none"{pix} href="data:{it.mime};base64,{base64.b64encode(it.data).decode()}"')
         return f"{head}>{_title(it.title)}</image>" if it.title else f"{head}/>"
     if isinstance(it, Line):
         return (f'<line x1="{_n(it.x1)}" y1="{_n(it.y1)}" x2="{_n(it.x2)}" y2="{_n(it.y2)}" '
@@ -210,9 +211,9 @@ def _draw(img: Image.Image, it: Item, s: float) -> None:
                            width=width)
     elif isinstance(it, Picture):
         size = (max(1, round(it.w * s)), max(1, round(it.h * s)))
-        pic = Image.open(io.BytesIO(it.png)).convert("RGB").resize(
+        pic = Image.open(io.BytesIO(it.data)).convert("RGBA").resize(
             size, Image.Resampling.BILINEAR if it.smooth else Image.Resampling.NEAREST)
-        img.paste(pic, (round(it.x * s), round(it.y * s)))
+        img.paste(pic, (round(it.x * s), round(it.y * s)), pic)  # its alpha as the mask: clear pixels stay
     elif isinstance(it, Line):
         draw.line([(it.x1 * s, it.y1 * s), (it.x2 * s, it.y2 * s)], fill=_rgba(it.colour),
                   width=max(1, round(it.width * s)))

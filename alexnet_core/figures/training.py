@@ -1,7 +1,7 @@
 """Training figures: live curves of one run, several runs compared, an augmentation preview,
 and a run's per-epoch snapshots (filters and feature maps, as the Inside page draws them).
 
-Pure functions (data in, go.Figure or image out), so tests read the traces directly.
+Pure functions (data in, go.Figure, Scene or image out), so tests read the traces and shapes directly.
 """
 
 from __future__ import annotations

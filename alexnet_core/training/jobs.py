@@ -274,12 +274,14 @@ class Launcher:
         self.idle_exit_s = idle_exit_s
         self.ctx = mp.get_context("spawn")
         self.process: mp.process.BaseProcess | None = None
+        self.leaving: list[mp.process.BaseProcess] = []  # replaced workers, polled until reaped (no zombies)
         self.ready = self.ctx.Event()  # set by the worker once it has tried the device lock
 
     def ensure(self) -> None:
         """Recover lost runs; start a worker if there is queued work and no worker serves the device."""
         store = Store(self.folder)
         store.recover()
+        self.leaving = [p for p in self.leaving if p.is_alive()]  # is_alive() reaps one that has exited
         if self.process is not None and self.process.is_alive() and not self.ready.is_set():
             return  # ours is starting: it takes the lock, then claims the queue
         if not _queued_for(store, self.device):
@@ -288,6 +290,8 @@ class Launcher:
         # looks at the queue once more after letting go. Ours alive without the lock is leaving: start another.
         if lock_held(self.folder, self.device):  # spawning one (a torch import) only to find the lock held
             return  # would cost seconds per page view
+        if self.process is not None and self.process.is_alive():
+            self.leaving.append(self.process)
         self.ready = self.ctx.Event()
         self.process = self.ctx.Process(target=worker_main,
                                         args=(str(self.folder), self.device, self.idle_exit_s, self.ready),
@@ -309,11 +313,17 @@ class Launcher:
             self.process.join(timeout)
 
 
-def submit(store: Store, spec: ArchSpec, cfg: TrainConfig, label: str, backend: Any = None) -> int:
-    """Queue a run for the backend (local by default) on the device it resolves to, checked now (settings
-    and the budget for training this spec, the CLI's sentence): a run over it never reaches a worker."""
+def prepare(spec: ArchSpec, cfg: TrainConfig, backend: Any = None) -> tuple[str, str]:
+    """(device, backend name) for a run, checked now (settings and the budget for training this spec, the
+    CLI's sentence): a run over it never reaches a worker. May take a while (a Ray backend connects)."""
     cfg.check(spec)
     check_name(cfg.dataset)
     if backend is None:
-        return store.create(label, spec.to_dict(), cfg.to_dict(), resolve_device(cfg.device))
-    return store.create(label, spec.to_dict(), cfg.to_dict(), backend.device_for(cfg), backend=backend.name)
+        return resolve_device(cfg.device), "local"
+    return backend.device_for(cfg), backend.name
+
+
+def submit(store: Store, spec: ArchSpec, cfg: TrainConfig, label: str, backend: Any = None) -> int:
+    """Queue a run for the backend (local by default) on the device it resolves to (``prepare``)."""
+    device, name = prepare(spec, cfg, backend)
+    return store.create(label, spec.to_dict(), cfg.to_dict(), device, backend=name)

@@ -138,7 +138,10 @@ def panel(ctx: Ctx, label: str, channel: int, box: A.Box) -> None:
     r = pic.result
     title = f"what {label} channel {channel} wants"
     h, w = pic.shown.shape[:2]
-    charts.inline(to_svg(inside_scene.rf_scene(pic.png, h, w, box, title)))
+    scene = inside_scene.rf_scene(pic.png, h, w, box, title)
+    charts.inline(to_svg(scene))
+    charts.download(lambda: scene, "This picture", name=f"{ctx.spec.name}_{label}_ch{channel}_wants",
+                    key="inside_vis_file")
     here = A.channel_means(ctx.cap.outputs[label])[channel].item()
     times = f" ({r.final / here:.1f}× this image's {here:.3g})" if here > 0 else f" (this image: {here:.3g})"
     blur = f"a blur every {settings.blur_every} steps" if settings.blur_every else "no blur"

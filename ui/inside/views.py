@@ -97,16 +97,12 @@ def feature_maps(ctx: Ctx) -> None:
     st.caption(f"**{label}** — {note}. Colour: {'one scale for all maps' if scale == 'shared' else 'each map stretched to its own min–max'}.")
     grid = S.feature_grid_scene(small, chans, scale == "shared", cols=8)
     charts.inline(to_svg(grid))
-    rf = _channel_and_rf(ctx, label, t, chans)
-    files = downloads.folded("Files: these pictures for slides", key="inside_files")
-    if files is not None:
-        with files:
-            charts.download(lambda: grid, "Feature maps", name=f"{ctx.spec.name}_{label}_maps", key="inside_grid_file")
-            charts.download(lambda: rf, "Receptive field", name=f"{ctx.spec.name}_{label}_rf", key="inside_rf_file")
+    _channel_and_rf(ctx, label, t, chans, grid)
 
 
-def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int]) -> Scene:
-    """The enlarged channel (its units clickable) and the chosen unit's receptive field, which it returns."""
+def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int], grid: Scene) -> None:
+    """The enlarged channel (its units clickable), the chosen unit's receptive field, the files of both
+    pictures, and what the channel wants."""
     st.subheader("One channel, and what a unit sees")
     n_ch, h, w = t.shape
     if st.session_state.get("_inside_ch_layer") != label:  # a new layer: start on its most active channel
@@ -145,9 +141,14 @@ def _channel_and_rf(ctx: Ctx, label: str, t: torch.Tensor, chans: list[int]) -> 
                    f"{label} unit is {shape.rf}×{shape.rf} px, centred at ({nominal.x0 + shape.rf / 2:g}, "
                    f"{nominal.y0 + shape.rf / 2:g}); neighbouring units are {shape.jump:g} px apart. Near the "
                    "border part of it falls on padding, which the box leaves out.")
+    # Under the row, and drawn before the channel's picture is made (which may take a while, or be refused)
+    files = downloads.folded("Files: these pictures for slides", key="inside_files")
+    if files is not None:
+        with files:
+            charts.download(lambda: grid, "Feature maps", name=f"{ctx.spec.name}_{label}_maps", key="inside_grid_file")
+            charts.download(lambda: rf, "Receptive field", name=f"{ctx.spec.name}_{label}_rf", key="inside_rf_file")
     with wants:
         channel.panel(ctx, label, int(ch), box)
-    return rf
 
 
 def _default(key: str, value: int, lo: int, hi: int) -> None:

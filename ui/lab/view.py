@@ -7,7 +7,7 @@ from functools import lru_cache, partial
 import plotly.graph_objects as go
 import streamlit as st
 
-from alexnet_core.arch import budget, explain, fixes
+from alexnet_core.arch import budget, codegen, explain, fixes
 from alexnet_core.arch.shapes import ShapeError
 from alexnet_core.arch.table import Summary
 from alexnet_core.figures import flow_svg, lab
@@ -191,11 +191,22 @@ def files(spec: ArchSpec, size: int) -> None:
         if isinstance(result, str):  # over the budget: the spec file only, as the page shows no network
             st.caption(f"No card, code or chart for this spec ({result}).")
             return
+        if result is not None:
+            st.download_button("Download the table (CSV)", partial(table_csv, spec, size), on_click="ignore",
+                               file_name=f"{codegen.safe_name(spec)}_{size}px.csv", mime="text/csv",
+                               icon=":material/download:", key="lab_csv")
         downloads.card_button(spec, size, key="lab_card")  # greyed out, saying why, when the size collapses
         downloads.code_button(spec, size, key="lab_code")
         if result is not None:
             charts.download(partial(flow_scene, spec, size), "Chart: sizes and channels",
                             name=f"{spec.name}_{size}px_flow", key="lab_flow_file")
+
+
+def table_csv(spec: ArchSpec, size: int) -> str:
+    """The layer table as CSV, made when the button is pressed."""
+    summary = summary_or_problem(spec, size)
+    assert not isinstance(summary, str)
+    return tables.layer_table(summary).to_csv(index=False)
 
 
 def _summary_or_none(spec: ArchSpec, size: int) -> Summary | str | None:

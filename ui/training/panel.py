@@ -21,7 +21,7 @@ from alexnet_core.spec.types import ArchSpec
 from alexnet_core.training import data as D
 from alexnet_core.training import presets as train_presets
 from alexnet_core.training.backends import Backend, BackendUnavailable, backend_name, make_backend
-from alexnet_core.training.jobs import submit
+from alexnet_core.training.jobs import prepare
 from alexnet_core.training.loop import OPTIMIZERS, SCHEDULES, TrainConfig
 from alexnet_core.training.store import ACTIVE, Run, Store
 from ui import charts, state
@@ -54,6 +54,18 @@ def kick() -> None:
         backend().ensure()
     except BackendUnavailable:
         store().recover()  # the runs stay queued; backend_line() says why
+
+
+_last_kick = [0.0]  # per server process: every tab watching a queued run refreshes every 1.5 s
+KICK_EVERY_S = 5.0
+
+
+def kick_now_and_then() -> None:
+    """``kick``, at most once per KICK_EVERY_S for the whole server (a Ray probe can take seconds)."""
+    now = time.monotonic()
+    if now - _last_kick[0] >= KICK_EVERY_S:
+        _last_kick[0] = now
+        kick()
 
 
 def backend_line() -> None:
@@ -161,9 +173,11 @@ def _network() -> tuple[ArchSpec, str]:
 def start(spec: ArchSpec, label: str, cfg: TrainConfig) -> int | None:
     """Queue a run within the classroom's queue limits and the budget; else show why and queue nothing."""
     try:
-        queue.refusal(store())  # forget this session's finished runs
-        rid = queue.admit(store(), st.session_state.get(queue.KEY, []),
-                          lambda: submit(store(), spec, cfg, f"{label} · {cfg.dataset}", backend()))
+        if refused := queue.refusal(store()):  # said at once, before any check or connection
+            raise ValueError(refused)
+        device, name = prepare(spec, cfg, backend())  # outside the queue's lock: Ray may take seconds to connect
+        rid = queue.admit(store(), st.session_state.get(queue.KEY, []), lambda: store().create(
+            f"{label} · {cfg.dataset}", spec.to_dict(), cfg.to_dict(), device, backend=name))
     except (ValueError, BackendUnavailable) as exc:
         st.error(str(exc), icon=":material/error:")
         return None
@@ -211,7 +225,7 @@ def run_panel(run_id: int, was_active: bool) -> None:
                     text=f"Running on {run.device}: epoch {min(run.epochs_done + 1, epochs)}/{epochs} · "
                          f"{run.progress:.0%} · ETA {fmt_eta(run.eta_s)}")
     elif run.status == "queued":
-        kick()  # the live view keeps the queue served: a worker that left as this run came is replaced now
+        kick_now_and_then()  # the live view keeps the queue served: a worker that left as this run came is replaced
         ahead = [r for r in s.list(["queued", "running"]) if r.id < run.id and r.device == run.device]
         st.progress(0.0, text=f"Queued for {run.device}: {len(ahead)} job(s) ahead")
     elif run.status == "done":

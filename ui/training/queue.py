@@ -16,8 +16,9 @@ from alexnet_core.training.store import ACTIVE, Store
 
 KEY = "tr_mine"
 # Held from the check to the run's row in the store: two tabs pressing Start at once cannot both take the
-# last place in the queue. One per server process (two app processes on one runs folder may still
-# overshoot by one: RELIABILITY.md).
+# last place in the queue. Only the count and the row's insert happen under it (jobs.prepare's checks and
+# a backend's connection come first). One per server process: two app processes on one runs folder may
+# still overshoot by one.
 ADMISSION = threading.Lock()
 
 

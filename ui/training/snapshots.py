@@ -63,6 +63,9 @@ def curves_and_snapshot(store: Store, run_id: int, metrics: dict[str, Points], s
     with right:
         c, h, w = snap.map_shape
         st.markdown(f"**{snap.layer} maps of the probe image at epoch {epoch}**")
-        charts.inline(to_svg(plots_train.snapshot_maps(snap)))
+        maps = plots_train.snapshot_maps(snap)
+        charts.inline(to_svg(maps))
+        charts.download(lambda: maps, "These maps", name=f"run{run_id}_epoch{epoch}_{snap.layer}_maps",
+                        key=f"tr_snap_maps_file_{run_id}")
         st.caption(f"The {len(snap.maps)} most active of {c} channels for the first test image, "
                    f"{h}×{w} each, downsampled as the Inside grid does.")
