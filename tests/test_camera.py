@@ -66,7 +66,9 @@ def test_before_the_photo_the_page_says_what_to_do_and_where_the_camera_works(mo
 def test_a_photo_feeds_every_view(monkeypatch):
     at = camera_page(monkeypatch, jpeg(320, 240))
     assert not at.error, [e.value for e in at.error]
-    assert len(at.get("plotly_chart")) == 3  # the feature grid, the channel and its receptive field
+    assert len(at.get("plotly_chart")) == 1  # the enlarged channel; the grid and the receptive field are inline SVG
+    svgs = [m.value for m in at.markdown if m.value.startswith("<svg")]
+    assert any('aria-label="feature maps of' in s for s in svgs) and any("receptive field of" in s for s in svgs)
     steps = " ".join(m.value for m in at.markdown)
     assert "resize 320×240" in steps  # the camera frame is what was preprocessed
 

@@ -149,7 +149,9 @@ def test_panel_on_makes_the_picture_next_to_the_channel_and_caches_it():
     assert not at.error, [e.value for e in at.error]
     text = " ".join(c.value for c in at.caption)
     assert "16 steps of gradient ascent" in text and "±3" in text
-    assert len(at.get("plotly_chart")) == 4  # grid, channel, receptive field, the channel's picture
+    assert len(at.get("plotly_chart")) == 1  # the enlarged channel; the pictures are inline SVG
+    svgs = [m.value for m in at.markdown if m.value.startswith("<svg")]
+    assert any('aria-label="what ' in s and " wants" in s and "<image" in s for s in svgs)  # the channel's picture
     from ui.inside import channel
 
     assert len(channel.pictures()) >= 1

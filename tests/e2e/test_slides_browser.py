@@ -20,12 +20,12 @@ IMAGE_OPTIONS = """() => [...document.querySelectorAll('.js-plotly-plot')]
 
 SVG_EVERYWHERE = """() => {
     const o = [...document.querySelectorAll('.js-plotly-plot')].map(gd => gd._context && gd._context.toImageButtonOptions);
-    return o.length >= 2 && o.every(x => x && x.format === 'svg');
+    return o.length >= 1 && o.every(x => x && x.format === 'svg');
 }"""
 
 
 def chart_options(page) -> list[dict]:
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 1")
     return page.evaluate(IMAGE_OPTIONS)
 
 
