@@ -94,3 +94,11 @@ def test_flow_plot_png_shows_its_bars(vid):
     tall = max((r for r in sc.items if isinstance(r, Rect) and r.title), key=lambda r: r.h)
     px = img.getpixel((round((tall.x + 2) * 2), round((tall.y + tall.h - 2) * 2)))  # inside the bar's bottom
     assert px != (255, 255, 255) and px[0] > px[2]  # translucent orange
+
+
+def test_a_png_says_in_ascii_what_its_font_cannot_draw():
+    def ink(body: str) -> int:
+        img = Image.open(io.BytesIO(scene.to_png(Scene(80, 20, (Text(2, 15, body, size=14),), "t"), scale=1)))
+        return sum(1 for p in img.convert("L").getdata() if p < 128)
+
+    assert ink("11×11") == ink("11x11") and ink("min–max") == ink("min-max")

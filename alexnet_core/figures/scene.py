@@ -185,7 +185,12 @@ def _rgba(colour: str, opacity: float = 1.0) -> tuple[int, int, int, int]:
 _ANCHOR = {"start": "ls", "middle": "ms", "end": "rs"}  # Pillow's anchors at the baseline
 
 
+# Pillow's bundled font has no glyph for these (it draws a box): the PNG says them in ASCII, the SVG as they are.
+_ASCII = str.maketrans({"×": "x", "–": "-", "—": "-", "≤": "<=", "≥": ">=", "✎": "*", "−": "-"})
+
+
 def _draw_text(img: Image.Image, it: Text, s: float) -> None:
+    it = Text(it.x, it.y, it.body.translate(_ASCII), it.anchor, it.colour, it.size, it.rotate)
     font = _font(max(1, round(it.size * s)))
     x, y = it.x * s, it.y * s
     if not it.rotate:

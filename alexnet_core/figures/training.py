@@ -14,7 +14,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from alexnet_core.figures import inside, inside_scene, style
-from alexnet_core.figures.scene import Scene
+from alexnet_core.figures.scene import Scene, to_png
 from alexnet_core.figures.style import figure, margins
 from alexnet_core.training.snapshots import Snapshot
 
@@ -73,17 +73,11 @@ def snapshot_maps(snap: Snapshot, cols: int = 8) -> Scene:
     return inside_scene.feature_grid_scene(snap.maps.astype(np.float32), snap.channels, shared_scale=False, cols=cols)
 
 
-def maps_image(snap: Snapshot, cols: int = 8, scale: int = 3) -> np.ndarray:
-    """The maps as one uint8 RGB mosaic in the heatmap's colours (white between maps), for a PNG."""
-    z = style.mosaic(inside.per_map_scaled(snap.maps.astype(np.float32)), max(1, min(cols, len(snap.maps))))
-    img = inside_scene.colourise(z)
-    img[np.isnan(z)] = 255
-    return img.repeat(scale, 0).repeat(scale, 1)
-
-
 def snapshot_png(snap: Snapshot, title: str) -> bytes:
-    """One epoch as a PNG: a title line, conv1's filters on the left, the probe's maps on the right."""
-    filters, maps = snapshot_filters(snap), maps_image(snap)
+    """One epoch as a PNG: a title line, conv1's filters on the left, the probe's maps on the right (the
+    training page's grid, drawn by the same Scene)."""
+    filters = snapshot_filters(snap)
+    maps = np.asarray(Image.open(io.BytesIO(to_png(snapshot_maps(snap), scale=1))).convert("RGB"))
     top, gap = 24, 16
     h = top + max(filters.shape[0], maps.shape[0]) + gap // 2
     canvas = Image.new("RGB", (gap + filters.shape[1] + gap + maps.shape[1] + gap, h), "white")
