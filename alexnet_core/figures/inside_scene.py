@@ -72,14 +72,14 @@ def feature_grid_scene(maps: np.ndarray, channels: Sequence[int], shared_scale: 
         y = r * (th + LABEL + GAP)
         row = range(r * cols, min(n, (r + 1) * cols))
         strip = np.zeros((h, len(row) * (w + 1) - 1, 4), np.uint8)  # RGBA, clear between tiles
+        tips = []
         for c, i in enumerate(row):
             strip[:, c * (w + 1):c * (w + 1) + w, :3] = colourise(z[i])
             strip[:, c * (w + 1):c * (w + 1) + w, 3] = 255
             items.append(Text(c * (tw + k), y + LABEL - 4, f"ch {channels[i]}", size=11))
-        items.append(Picture(0, y + LABEL, strip.shape[1] * k, th, png(strip)))
-        items += [Rect(c * (tw + k), y + LABEL, tw, th, style.INK, opacity=0.0,
-                       title=f"ch {channels[i]}: min {maps[i].min():.3g}, max {maps[i].max():.3g}")
-                  for c, i in enumerate(range(r * cols, min(n, (r + 1) * cols)))]
+            tips.append(Rect(c * (tw + k), y + LABEL, tw, th, style.INK, opacity=0.0,
+                             title=f"ch {channels[i]}: min {maps[i].min():.3g}, max {maps[i].max():.3g}"))
+        items += [Picture(0, y + LABEL, strip.shape[1] * k, th, png(strip)), *tips]  # the boxes over the tiles
     bar_y = math.ceil(n / cols) * (th + LABEL + GAP) + 2
     bar_w = min(GRID_WIDTH, 260.0)
     items.append(Picture(0, bar_y, bar_w, 10, png(colourise(np.linspace(0, 1, 256)[None, :])), smooth=True))

@@ -20,6 +20,7 @@ from alexnet_core.arch import budget
 from alexnet_core.arch.build import AlexNet
 from alexnet_core.figures import inside as plots_inside
 from alexnet_core.figures import inside_scene
+from alexnet_core.figures.scene import Scene, to_svg
 from alexnet_core.guard import limits
 from alexnet_core.guard.memory import ByteCache
 from alexnet_core.inside import activations, images
@@ -155,6 +156,15 @@ def _capture_key(loaded: Loaded, image_key: str, size: int) -> tuple:
 def _display(image_key: str, size: int, in_channels: int, _original: np.ndarray, _shown: np.ndarray) -> tuple[np.ndarray, bytes]:
     """(thumbnail of the original, the network's input as JPEG), encoded once per image."""
     return plots_inside.thumbnail(_original), inside_scene.photo(_shown)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def grid(key: tuple, shared: bool, _maps: np.ndarray, _channels: tuple[int, ...]) -> tuple[Scene, str]:
+    """The feature-map grid and its inline SVG, made once per (weights, image, size, layer, count) and
+    scale, and shared by every session: a unit click or a channel change reruns the view and reuses it
+    (a row's PNG encoding and the SVG's base64 are most of the view's own work)."""
+    scene = inside_scene.feature_grid_scene(_maps, _channels, shared)
+    return scene, to_svg(scene)
 
 
 def display(image_key: str, size: int, in_channels: int, original: np.ndarray, shown: np.ndarray) -> tuple[np.ndarray, bytes]:

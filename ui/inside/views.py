@@ -92,11 +92,12 @@ def feature_maps(ctx: Ctx) -> None:
     chans = A.top_channels(t, k)
     small = A.downsample(t[chans], MAP_SIDE).numpy()
     sh, sw = small.shape[-2:]
+    grid, grid_svg = cache.grid((ctx.spec.to_json(indent=None), ctx.source.key, ctx.image_key, ctx.prep.steps,
+                                 ctx.size, label, k), scale == "shared", small, tuple(chans))
     note = f"showing the {k} most active of {n_ch} channels (at most {MAX_MAPS})"
     note += f", each downsampled from {h}×{w} to {sh}×{sw}" if (sh, sw) != (h, w) else f", each {h}×{w}"
     st.caption(f"**{label}** — {note}. Colour: {'one scale for all maps' if scale == 'shared' else 'each map stretched to its own min–max'}.")
-    grid = S.feature_grid_scene(small, chans, scale == "shared", cols=8)
-    charts.inline(to_svg(grid))
+    charts.inline(grid_svg)
     _channel_and_rf(ctx, label, t, chans, grid)
 
 
