@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.ws_client import Session
+from benchmarks.ws_client import LAB_DIALS, Session, lab_stride
 from tests.e2e import harness
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +71,11 @@ class Case:
 
 
 def _lab_focus(page, i: int) -> None:
-    page.locator("[data-testid='stSlider']").filter(has_text="stride").first.locator("input[type='range']").focus()
+    dial = page.locator("input[aria-label='stride']")  # ui/lab/dials.js since 2026-12-07; a Streamlit slider before
+    if dial.count():
+        dial.first.focus()
+    else:
+        page.locator("[data-testid='stSlider']").filter(has_text="stride").first.locator("input[type='range']").focus()
 
 
 def _lab_key(page, i: int) -> None:
@@ -110,7 +114,7 @@ def _tour_reset(page, i: int) -> None:
 TABLE = "[data-testid='stDataFrame'], .ax-table"  # the layer table: a data grid before 2026-12-07, plain HTML since
 
 CASES = {
-    "lab": Case("Layer Lab: conv1 stride slider, arrow key", "/layer_lab?variant=torchvision&size=224",
+    "lab": Case("Layer Lab: conv1 stride dial (slider), arrow key", "/layer_lab?variant=torchvision&size=224",
                 "[data-testid='stMetric']", TABLE, _lab_focus, _lab_key),
     "arch": Case("Architecture: sidebar input size, typed + Enter", "/architecture?variant=torchvision&size=224",
                  "[data-testid='stMetricValue']", TABLE, _arch_type, _enter),
@@ -127,11 +131,14 @@ CASES = {
 # The same change through Streamlit's own protocol (benchmarks/ws_client.py), no browser: (page, query, widget key,
 # the two values it alternates between). The server's side of the change alone, on the same server.
 PROTOCOL = {
-    "lab": ("layer_lab", "variant=torchvision&size=224", "lab_0_s", (3, 4)),
+    "lab": ("layer_lab", "variant=torchvision&size=224", LAB_DIALS, (lab_stride(3), lab_stride(4))),
     "arch": ("architecture", "variant=torchvision&size=224", "sb_size", (228, 232)),
     "inside": ("inside", "variant=torchvision&size=224", "inside_layer", ("conv2", "conv1")),
     "tour": ("tour", "step=2", "tour_try_2", (True, True)),
 }
+
+
+BEFORE = {LAB_DIALS: ("lab_0_s", (3, 4))}  # conv1's stride as a Streamlit slider, before the dials
 
 
 def measure_protocol(url: str, name: str, changes: int) -> list[float]:
@@ -142,9 +149,11 @@ def measure_protocol(url: str, name: str, changes: int) -> list[float]:
     async def run() -> list[float]:
         s = Session(host, int(port), page, query)
         await s.open()
+        # an older tree: the same change through its widget
+        k, vals = BEFORE[key] if key not in s.widgets and key in BEFORE else (key, values)
         out = []
         for i in range(changes + 1):
-            r = await s.change(key, values[i % 2])
+            r = await s.change(k, vals[i % 2])
             assert r.ok, r.errors
             if i:
                 out.append(r.seconds * 1000)

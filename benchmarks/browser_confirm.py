@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from benchmarks.browser_bench import ARM, CASES, WIRE
-from benchmarks.ws_client import Session
+from benchmarks.ws_client import LAB_DIALS, Session, lab_stride
 from tests.e2e import harness
 
 CASE = CASES["lab"]
@@ -102,7 +102,7 @@ async def protocol(port: int, tabs: int, rounds: int, server: str) -> tuple[list
         if r == 1:
             cpu0 = (cpu_seconds(server), time.monotonic())
         start = time.monotonic()
-        results = await asyncio.gather(*(s.change("lab_0_s", strides[(r + 1) % 4]) for s in sessions))
+        results = await asyncio.gather(*(s.change(LAB_DIALS, lab_stride(strides[(r + 1) % 4])) for s in sessions))
         if r:
             out.extend(res.seconds * 1000 for res in results)
             assert all(res.ok for res in results), [res.errors for res in results if not res.ok]

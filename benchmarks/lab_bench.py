@@ -1,7 +1,7 @@
 """Layer Lab speed: AppTest rerun after a slider change (full table at 224), and its parts.
 
 Run: OMP_NUM_THREADS=1 python -m benchmarks.lab_bench
-The AppTest figure is the wall time of ``slider.set_value(v).run()``: callback, the whole page
+The AppTest figure is the wall time of a conv1 dial's change and its run (``tests.helpers.set_dial``): callback, the whole page
 script (sidebar, controls, table, plots, conv arithmetic) and AppTest's own message parsing.
 """
 
@@ -30,6 +30,8 @@ def rerun_after_slider(rounds: int = 3, tab: str | None = None) -> tuple[list[fl
     """conv1's stride then padding through new values: the first round's specs are new (table not cached)."""
     from streamlit.testing.v1 import AppTest
 
+    from tests.helpers import set_dial
+
     at = AppTest.from_file(str(ROOT / "pages" / "layer_lab.py"), default_timeout=120)
     at.query_params["variant"] = "torchvision"
     at.query_params["size"] = "224"
@@ -39,10 +41,10 @@ def rerun_after_slider(rounds: int = 3, tab: str | None = None) -> tuple[list[fl
         at.run()
     fresh, seen = [], []
     for r in range(rounds):
-        for key, values in (("lab_0_s", [2, 3, 5, 4]), ("lab_0_p", [0, 1, 3, 2])):
+        for field, values in (("s", [2, 3, 5, 4]), ("p", [0, 1, 3, 2])):
             for v in values:
                 t, c = time.perf_counter(), time.process_time()
-                at.slider(key=key).set_value(v).run()
+                set_dial(at, 0, field, v)  # the dials' trigger, as the browser sends it
                 (fresh if r == 0 else seen).append(time.perf_counter() - t)
                 CPU.append(time.process_time() - c)
                 assert not at.exception, at.exception

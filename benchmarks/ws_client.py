@@ -9,13 +9,14 @@ What a browser does, and so does this client:
 - read ForwardMsgs until `script_finished`; widget ids come from the deltas (an element id ends with its user key),
   and a delta's `fragment_id` is the fragment a widget lives in: a change to it reruns that fragment only.
 
-Run alone: python3 -m benchmarks.ws_client --port 8501 --page layer_lab --key lab_0_s --value 2
+Run alone: python3 -m benchmarks.ws_client --port 8501 --page layer_lab --value 2
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -91,8 +92,22 @@ def set_value(state: WidgetState, widget: Widget, value) -> None:
         state.bool_value = bool(value)
     elif widget.kind == "button":
         state.trigger_value = bool(value)  # a press: true for this rerun only, as the frontend sends it
+    elif widget.kind == "bidi_component":  # a custom component's trigger, e.g. lab_stride(2): {"event", "value"}
+        from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+        state.id = _make_trigger_id(widget.id, "events")
+        state.json_trigger_value = json.dumps([value])
     else:
         raise ValueError(f"this client cannot set a {widget.kind} widget")
+
+
+TRIGGERS = ("button", "bidi_component")
+LAB_DIALS = "lab_dials_0"  # conv1's dials on the Layer Lab (ui/lab/dials.py)
+
+
+def lab_stride(v: int) -> dict:
+    """What conv1's stride dial sends when moved to ``v``: Session.change(LAB_DIALS, lab_stride(v))."""
+    return {"event": "edit", "value": {"f": "s", "v": int(v)}}
 
 
 class Session:
@@ -128,7 +143,7 @@ class Session:
         widget = self.key_of(key)
         state = WidgetState()
         set_value(state, widget, value)
-        if widget.kind == "button":  # a trigger is not a value the tab keeps: the next rerun sends it no more
+        if widget.kind in TRIGGERS:  # a trigger is not a value the tab keeps: the next rerun sends it no more
             return await self.rerun(fragment_id=widget.fragment_id, timeout=timeout, once=[state])
         self.states[widget.id] = state
         return await self.rerun(fragment_id=widget.fragment_id, timeout=timeout)
@@ -191,7 +206,8 @@ async def _main(args: argparse.Namespace) -> None:
     w = s.key_of(args.key)
     print(f"{args.key}: id={w.id} kind={w.kind} fragment={w.fragment_id or '-'}")
     for i in range(args.n):
-        r = await s.change(args.key, args.value if i % 2 == 0 else args.other)
+        value = args.value if i % 2 == 0 else args.other
+        r = await s.change(args.key, lab_stride(value) if args.key == LAB_DIALS else value)
         print(f"change: {r.seconds * 1000:.1f} ms, {r.messages} messages, {r.bytes} bytes, {r.status}", r.errors or "")
     await s.close()
 
@@ -202,7 +218,7 @@ if __name__ == "__main__":
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--page", default="layer_lab")
     p.add_argument("--query", default="")
-    p.add_argument("--key", default="lab_0_s")
+    p.add_argument("--key", default=LAB_DIALS, help=f"a widget's key ({LAB_DIALS}: conv1's stride dial)")
     p.add_argument("--value", default=2)
     p.add_argument("--other", default=4)
     p.add_argument("--n", type=int, default=5)

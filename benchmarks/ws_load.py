@@ -41,7 +41,7 @@ from pathlib import Path
 
 from alexnet_core.arch.shapes import valid_range
 from alexnet_core.spec import presets
-from benchmarks.ws_client import Session
+from benchmarks.ws_client import LAB_DIALS, Session, lab_stride
 from tests.e2e.harness import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def tab_for(i: int, mix: str, kinds: tuple[str, ...] = KINDS) -> Tab:
         size = max(lo, 200) + (4 * i) % span
     query = f"variant={variant}&size={size}" + (f"&classes={10 + i}" if mix == "different" else "")
     if kind == "lab":
-        return Tab("layer_lab", query, "lab_0_s", (2, 4))
+        return Tab("layer_lab", query, LAB_DIALS, (lab_stride(2), lab_stride(4)))
     if kind == "arch":
         return Tab("architecture", query, "sb_size", (size + 8, size))
     return Tab("inside", query, "inside_layer", ("conv2", "conv1"))

@@ -38,11 +38,12 @@ def fresh_session(params: dict[str, Any]) -> Iterator[types.SimpleNamespace]:
     """A new session arriving on a link with these query parameters (no app.py run before)."""
     from ui import present, state
     from ui.compare import view as compare
+    from ui.lab import controls, dials
     from ui.lab import view as lab
     from ui.tour import page as tour
 
     fake = types.SimpleNamespace(session_state={}, query_params=_QueryParams(params))
-    mods = (state, present, compare, lab, tour)
+    mods = (state, present, compare, lab, controls, dials, tour)
     saved = [m.st for m in mods]
     for m in mods:
         m.st = fake
@@ -119,6 +120,35 @@ def enter_spec_upload(data: bytes, work: Path) -> bool:
         st.session_state["lab_upload"] = upload
         lab._on_upload()
         return lab.UPLOAD_MSG not in st.session_state
+
+
+# ---------------------------------------------------------------- the Layer Lab's dials
+
+
+def dial_event(rng: random.Random) -> tuple[str, Any]:
+    """What a browser may send as the dials' ``edit`` trigger: the real shape with any field and value, or
+    any JSON at all (a page's JavaScript can be changed by whoever holds the tab)."""
+    from tests.fuzz_corpus import HOSTILE_VALUES
+
+    fields = ["k", "s", "p", "out", "g", "act", "", "__class__", "k" * 100]
+    pick = rng.random()
+    if pick < 0.5:
+        return "field and value", {"f": rng.choice(fields), "v": rng.choice([*HOSTILE_VALUES, rng.randint(-40, 5000)])}
+    if pick < 0.8:
+        return "in range", {"f": rng.choice(fields[:4]), "v": rng.randint(0, 40)}
+    return "any JSON", rng.choice([*HOSTILE_VALUES, {"f": {"f": "s"}}, {"v": 2}, [{"f": "s", "v": 2}]])
+
+
+def enter_dial(event: Any, work: Path) -> bool:
+    """The dials' callback (ui/lab/controls._on_dials) on conv1, with ``event`` as the trigger's value."""
+    from ui import state
+    from ui.lab import controls, dials
+
+    with fresh_session({"variant": "torchvision"}) as st:
+        state.ensure_state()
+        st.session_state[dials.key(0)] = {dials.EVENT: event}
+        controls._on_dials(0)
+        return controls.MSG not in st.session_state
 
 
 # ---------------------------------------------------------------- images

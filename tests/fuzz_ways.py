@@ -67,6 +67,7 @@ class Result:
 WAYS: list[Way] = [
     Way("url query string", E.url_params, E.enter_url),
     Way("spec file upload", spec_text, E.enter_spec_upload),
+    Way("Layer Lab dial (browser JSON)", E.dial_event, E.enter_dial),
     Way("image upload / camera", E.image_and_size(image_bytes), E.enter_image, IMAGE_BYTES, IMAGE_BYTES // 4),
     Way("checkpoint file", E.checkpoint_and_use(checkpoint_bytes), E.enter_checkpoint),
     Way("ONNX file", onnx_bytes, E.enter_onnx),

@@ -94,3 +94,31 @@ def html_tables(at) -> dict[str, pd.DataFrame]:
         df.attrs["changed"] = p.changed
         out[found.group(1)] = df
     return out
+
+
+def dials(at, block: int = 0) -> dict[str, dict]:
+    """The Layer Lab's dials of conv block ``block`` as drawn (ui/lab/dials.py): field -> its data."""
+    import json
+
+    from ui.lab import dials as lab_dials
+
+    found = [e for e in at.get("bidi_component") if e.proto.id.endswith(lab_dials.key(block))]
+    assert found, f"no dials for conv{block + 1} on the page"
+    return {f["f"]: f for f in json.loads(found[0].proto.json)["fields"]}
+
+
+def set_dial(at, block: int, field: str, value: object):
+    """Move a dial as the browser does: every widget's state plus the component's ``edit`` trigger, one run."""
+    import json
+
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+    from ui.lab import dials as lab_dials
+
+    dials(at, block)  # it must be on the page
+    el = next(e for e in at.get("bidi_component") if e.proto.id.endswith(lab_dials.key(block)))
+    states = at._tree.get_widget_states()
+    trigger = states.widgets.add()
+    trigger.id = _make_trigger_id(el.proto.id, "events")
+    trigger.json_trigger_value = json.dumps([{"event": lab_dials.EVENT, "value": {"f": field, "v": value}}])
+    return at._run(states)

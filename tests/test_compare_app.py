@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alexnet_core.arch.build import build_model, count_params
 from alexnet_core.spec import presets as variants
-from tests.helpers import app_test
+from tests.helpers import app_test, set_dial
 
 
 def test_default_compares_three_presets_with_real_parameter_counts():
@@ -25,7 +25,7 @@ def test_default_compares_three_presets_with_real_parameter_counts():
 def test_session_spec_from_the_lab_joins_the_comparison():
     at = app_test("app.py")
     at.switch_page("pages/layer_lab.py").run()
-    at.number_input(key="lab_0_out").set_value(32).run()
+    set_dial(at, 0, "out", 32)
     at.switch_page("pages/compare.py").run()
     assert not at.exception
     at.multiselect(key="cmp_specs").set_value(["session", "torchvision"]).run()

@@ -17,7 +17,7 @@ from alexnet_core.figures import flow_svg
 from alexnet_core.figures.scene import encode
 from alexnet_core.spec import presets, url
 from alexnet_core.spec.types import UNNAMED, ArchSpec
-from tests.helpers import app_test, forward_shapes, html_tables
+from tests.helpers import app_test, dials, forward_shapes, html_tables, set_dial
 from ui.lab import view
 
 LAB = "pages/layer_lab.py"
@@ -51,7 +51,7 @@ def test_slider_changes_the_table_the_url_and_the_highlight():
     before = table(at)
     assert before["output"].iloc[0] == "64×55×55" and set(before["Δ"]) == {""}
     assert "spec" not in at.query_params
-    at.slider(key="lab_0_s").set_value(2).run()
+    set_dial(at, 0, "s", 2)
     df = table(at)
     spec = url_spec(at)
     assert spec is not None and spec.convs[0].stride == 2
@@ -60,30 +60,31 @@ def test_slider_changes_the_table_the_url_and_the_highlight():
     assert df["params"].sum() == before["params"].sum()  # the adaptive pool keeps fc6 at 256·6·6 ...
     assert df["mult-adds"].sum() > before["mult-adds"].sum()  # ... but every conv slides over 4× more positions
     assert "✎ Edited (from torchvision)" in at.caption[0].value
-    assert any("✎" in (s.label or "") for s in at.slider) or "✎" in at.slider(key="lab_0_s").label
+    drawn = dials(at)
+    assert drawn["s"]["changed"] and drawn["s"]["value"] == 2 and not drawn["k"]["changed"]
 
 
 def test_reset_returns_to_the_preset():
     at = lab()
-    at.slider(key="lab_0_p").set_value(0).run()
-    at.number_input(key="lab_0_out").set_value(32).run()
+    set_dial(at, 0, "p", 0)
+    set_dial(at, 0, "out", 32)
     assert table(at)["output"].iloc[0] == "32×54×54"
     at.button(key="lab_reset").click().run()
     df = table(at)
     assert list(df["output"]) == real_outputs(presets.get("torchvision").spec, 224)
     assert "spec" not in at.query_params and set(df["Δ"]) == {""}
-    assert at.slider(key="lab_0_p").value == 2
+    assert dials(at)["p"]["value"] == 2 and not any(f["changed"] for f in dials(at).values())
 
 
 def test_invalid_setting_shows_layer_size_and_fix_and_page_stays_usable():
     at = lab()
-    at.slider(key="lab_0_s").set_value(16).run()
+    set_dial(at, 0, "s", 16)
     assert not at.exception and "lab" not in html_tables(at)
     err = at.error[0].value
     assert "pool5 collapses" in err and "at 224 px" in err
     fix_buttons = [b for b in at.button if (b.key or "").startswith("lab_fix_")]
     assert any("stride" in b.label for b in fix_buttons) and any("input" in b.label for b in fix_buttons)
-    at.slider(key="lab_0_k").set_value(5).run()  # other controls still work while broken
+    set_dial(at, 0, "k", 5)  # other controls still work while broken
     assert not at.exception
     stride_fix = next(b for b in at.button if (b.key or "").startswith("lab_fix_") and "stride" in b.label)
     stride_fix.click().run()
@@ -158,7 +159,7 @@ def test_deep_link_reopens_the_same_network_and_a_bad_link_falls_back():
 def test_edited_spec_is_what_the_architecture_page_uses():
     at = app_test("app.py")
     at.switch_page("pages/layer_lab.py").run()
-    at.slider(key="lab_0_s").set_value(2).run()
+    set_dial(at, 0, "s", 2)
     at.switch_page("pages/architecture.py").run()
     assert not at.exception
     assert html_tables(at)["arch"]["output"].iloc[0] == "64×109×109"
@@ -167,7 +168,7 @@ def test_edited_spec_is_what_the_architecture_page_uses():
 
 def test_conv_arithmetic_tab_answers_54_vs_55():
     at = lab()
-    at.slider(key="lab_0_p").set_value(0).run()
+    set_dial(at, 0, "p", 0)
     at.session_state["lab_tab"] = "Convolution arithmetic"
     at.run()
     text = "\n".join(m.value for m in at.markdown)
@@ -184,12 +185,15 @@ def test_block_picker_shows_that_blocks_controls(choice):
     at.session_state["lab_block_choice"] = choice
     at.run()
     keys = {w.key for w in at.number_input}
-    assert ("lab_nhidden" in keys) if choice == "classifier" else ("lab_2_out" in keys)
+    if choice == "classifier":
+        assert "lab_nhidden" in keys and not at.get("bidi_component")
+    else:
+        assert dials(at, 2)["out"]["value"] == 384 and "lab_nhidden" not in keys
 
 
 def test_sidebar_channels_apply_to_the_edited_spec():
     at = lab()
-    at.number_input(key="lab_0_out").set_value(32).run()
+    set_dial(at, 0, "out", 32)
     at.number_input(key="sb_in_ch").set_value(1).run()
     spec = url_spec(at)
     assert spec is not None and spec.in_channels == 1 and spec.convs[0].out_channels == 32
@@ -224,7 +228,7 @@ def test_files_hold_the_chart_and_a_collapsed_size_offers_no_chart_and_no_traceb
     assert not at.exception
     chart = next(b for b in at.get("download_button") if b.proto.label.startswith("Chart: sizes and channels"))
     assert chart.proto.label.endswith("(PNG)")
-    at.slider(key="lab_0_s").set_value(16).run()  # pool5 collapses at 224 px
+    set_dial(at, 0, "s", 16)  # pool5 collapses at 224 px
     assert not at.exception and at.error
     labels = [b.proto.label for b in at.get("download_button")]
     assert not any(label.startswith("Chart:") for label in labels)
@@ -259,7 +263,7 @@ def test_an_upload_refusal_goes_when_files_is_closed():
 def test_more_holds_the_other_conv_controls_and_stays_open_while_they_change():
     at = lab()
     keys = {w.key for w in at.get("number_input") + at.get("checkbox") + at.get("selectbox")}
-    assert "lab_0_out" in keys and not keys & {"lab_0_g", "lab_0_act", "lab_0_lrn", "lab_0_bn", "lab_0_pool"}
+    assert dials(at, 0) and not keys & {"lab_0_g", "lab_0_act", "lab_0_lrn", "lab_0_bn", "lab_0_pool"}
     at.session_state["lab_more"] = True
     at.run()
     at.checkbox(key="lab_0_bn").check().run()
@@ -284,3 +288,13 @@ def test_more_and_files_stay_open_across_the_classifier_block():
     assert "lab_0_bn" in {w.key for w in at.get("checkbox")}  # More opened again as it was left
     csv = next(b for b in at.get("download_button") if b.proto.label == "Download the table (CSV)")
     assert csv.proto.label and not at.exception
+
+
+@pytest.mark.parametrize("field, value", [("s", 0), ("s", 17), ("k", True), ("p", "2"), ("p", 2.5), ("g", 2),
+                                          ("__class__", 1), ("out", 10**30)])
+def test_a_dial_edit_the_browser_could_forge_is_refused_and_changes_nothing(field, value):
+    at = lab()
+    set_dial(at, 0, field, value)
+    assert not at.exception and "spec" not in at.query_params
+    assert at.warning and at.warning[0].value.startswith("Not applied")
+    assert table(at)["output"].iloc[0] == "64×55×55"

@@ -10,7 +10,7 @@ from hypothesis import strategies as hst
 from alexnet_core.arch.build import build_model
 from alexnet_core.arch.shapes import ShapeError, trace
 from alexnet_core.spec import presets, url
-from tests.helpers import app_test, forward_shapes, html_tables
+from tests.helpers import app_test, forward_shapes, html_tables, set_dial
 
 CONTROLS = hst.fixed_dictionaries({
     "lab_0_k": hst.integers(1, 31), "lab_0_s": hst.integers(1, 16), "lab_0_p": hst.integers(0, 32),
@@ -27,12 +27,14 @@ def test_any_control_values_give_a_real_table_or_the_message(controls, size):
     at = app_test("pages/layer_lab.py", {"variant": "torchvision", "size": str(size)})
     at.session_state["lab_more"] = True  # the pooling controls sit under "More"
     at.run()
-    kinds = {"lab_0_k": "slider", "lab_0_s": "slider", "lab_0_p": "slider", "lab_0_pool": "checkbox",
-             "lab_0_pk": "number_input", "lab_0_ps": "number_input"}
+    kinds = {"lab_0_pool": "checkbox", "lab_0_pk": "number_input", "lab_0_ps": "number_input"}
     for key, value in controls.items():
         if key in ("lab_0_pk", "lab_0_ps") and not at.checkbox(key="lab_0_pool").value:
             continue  # disabled while max-pool is off
-        getattr(at, kinds[key])(key=key).set_value(value).run()  # fresh element list after every run
+        if key in kinds:
+            getattr(at, kinds[key])(key=key).set_value(value).run()  # fresh element list after every run
+        else:  # kernel, stride, padding: the dials (ui/lab/dials.py)
+            set_dial(at, 0, key.rsplit("_", 1)[1], value)
         assert not at.exception, at.exception
     token = at.query_params.get("spec")
     spec = url.decode(token[0] if isinstance(token, list) else token) if token else presets.get(

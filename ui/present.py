@@ -13,6 +13,8 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], hea
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 22px !important; line-height: 1.4; }
 [data-testid="stCaptionContainer"] { font-size: 18px !important; }
 .ax-table table { font-size: 18px !important; }
+.stBidiComponent { font-size: 22px !important; }
+[data-testid="stMetricValue"] p { font-size: 44px !important; line-height: 1.2; }
 h1 { font-size: 2.2rem !important; padding: 0 !important; }
 </style>"""
 

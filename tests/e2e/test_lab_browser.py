@@ -20,6 +20,12 @@ def wait_cell(page, text: str, table: str = ".ax-table") -> None:
         arg=[text, table])
 
 
+def dial(page, label: str):
+    """A Layer Lab dial (ui/lab/dials.js): a native input named by its field; Playwright's CSS pierces the
+    component's shadow root."""
+    return page.locator(f"input[aria-label='{label}']").first
+
+
 def test_slider_changes_table_and_url_and_the_url_reopens_the_network():
     with harness.streamlit_server() as url, harness.browser_page() as page:
         page.goto(f"{url}/layer_lab?variant=torchvision&size=224")  # deep link on a fresh server
@@ -28,20 +34,19 @@ def test_slider_changes_table_and_url_and_the_url_reopens_the_network():
         wait_cell(page, "64×55×55")
         assert "spec=" not in page.url
 
-        stride = page.locator("[data-testid='stSlider']").filter(has_text="stride").first
-        value_input = stride.locator("input[type='range']")
-        assert value_input.get_attribute("aria-valuetext") == "4"
-        thumb = stride.locator("[data-testid='stSliderThumbValue']").locator("xpath=..").bounding_box()
-        track = stride.locator("[data-orientation='horizontal'][style*='relative']").bounding_box()
-        step_px = track["width"] / 15  # values 1..16
-        x, y = thumb["x"] + thumb["width"] / 2, thumb["y"] + thumb["height"] / 2
+        value_input = dial(page, "stride")
+        assert value_input.input_value() == "4"
+        track = value_input.bounding_box()
+        thumb_px = 16  # Chromium's range thumb
+        step_px = (track["width"] - thumb_px) / 15  # values 1..16
+        x, y = track["x"] + thumb_px / 2 + 3 * step_px, track["y"] + track["height"] / 2  # on the thumb at 4
         page.mouse.move(x, y)
         page.mouse.down()
         page.mouse.move(x - 1.2 * step_px, y, steps=10)  # drag the thumb about one step left
         page.mouse.up()
         page.wait_for_function("() => window.location.search.includes('spec=v1.')")
         harness.wait_idle(page)
-        value = int(value_input.get_attribute("aria-valuetext"))
+        value = int(value_input.input_value())
         assert value < 4
         side = (224 + 4 - 11) // value + 1
         wait_cell(page, f"64×{side}×{side}")
@@ -55,8 +60,7 @@ def test_slider_changes_table_and_url_and_the_url_reopens_the_network():
         page.wait_for_selector(".ax-table")
         harness.wait_idle(page)
         wait_cell(page, f"64×{side}×{side}")
-        assert page.locator("[data-testid='stSlider']").filter(has_text="stride").first.locator(
-            "input[type='range']").get_attribute("aria-valuetext") == str(value)
+        assert dial(page, "stride").input_value() == str(value)
         assert "✎ Edited (from torchvision)" in page.locator("[data-testid='stMain']").inner_text()
 
         page.get_by_role("tab", name="Convolution arithmetic").click()
@@ -92,8 +96,7 @@ def test_a_fragment_rerun_keeps_the_sidebar_and_the_url_in_step():
         assert f"This spec {describe_range(valid_range(base))}." in sidebar.inner_text()
         assert "Edited" not in sidebar.inner_text()
 
-        stride = page.locator("[data-testid='stSlider']").filter(has_text="stride").first
-        stride.locator("input[type='range']").focus()
+        dial(page, "stride").focus()
         page.keyboard.press("ArrowLeft")  # 4 -> 3
         page.wait_for_function("() => window.location.search.includes('spec=v1.')")
         harness.wait_idle(page)
@@ -103,9 +106,16 @@ def test_a_fragment_rerun_keeps_the_sidebar_and_the_url_in_step():
         assert "✎ Edited (from torchvision)" in sidebar.inner_text()
         assert page.locator("[data-testid='stException']").count() == 0
 
+        # The rerun redrew the dials in place: the focus is still on stride, so a second key press goes on.
+        page.keyboard.press("ArrowLeft")  # 3 -> 2
+        page.wait_for_function("() => [...document.querySelectorAll('.ax-table td')].some(td => td.innerText"
+                               " === '64×109×109')")
+        assert dial(page, "stride").input_value() == "2"
+
         page.get_by_role("button", name="Reset to the preset").click()
         page.wait_for_function("() => !window.location.search.includes('spec=')")
         harness.wait_idle(page)
         page.wait_for_function("() => !document.querySelector(\"[data-testid='stSidebar']\").innerText"
                                ".includes('Edited')")
         assert f"This spec {describe_range(valid_range(base))}." in sidebar.inner_text()
+        assert dial(page, "stride").input_value() == "4"  # the dials show the server's values

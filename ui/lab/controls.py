@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -25,15 +26,13 @@ from alexnet_core.spec.types import (
     SpecError,
 )
 from ui import downloads, state
+from ui.lab import dials
 
 MSG = "lab_msg"
 ACTS = [a.value for a in Activation]
-# field -> (label, getter from a ConvBlock)
+# field -> (label, getter from a ConvBlock): the widgets under More; kernel, stride, padding and out channels
+# are dials (ui/lab/dials.py), with the same short names
 CONV_FIELDS: dict[str, tuple[str, Any]] = {
-    "out": ("out channels", lambda c: c.out_channels),
-    "k": ("kernel", lambda c: c.kernel),
-    "s": ("stride", lambda c: c.stride),
-    "p": ("padding", lambda c: c.padding),
     "g": ("groups", lambda c: c.groups),
     "act": ("activation", lambda c: c.activation.value),
     "lrn": ("LRN", lambda c: c.lrn is not None),
@@ -86,9 +85,20 @@ def _groups_hint(spec: ArchSpec, err: SpecError) -> str:
 
 
 def _on_conv(i: int, f: str) -> None:
+    _apply(i, f, st.session_state[key(i, f)])
+
+
+def _on_dials(i: int) -> None:
+    sent = dials.edit(i)
+    if isinstance(sent, str):
+        st.session_state[MSG] = sent
+    else:
+        _apply(i, *sent)
+
+
+def _apply(i: int, f: str, v: Any) -> None:
     spec = state.current_spec()
     conv = spec.convs[i]
-    v = st.session_state[key(i, f)]
     new: ConvBlock
     if f == "act":
         new = replace(conv, activation=Activation(v))
@@ -162,20 +172,16 @@ def _conv_controls(i: int, conv: ConvBlock, base: ConvBlock | None) -> None:
     def cb(f: str) -> dict[str, Any]:
         return {"key": key(i, f), "on_change": _on_conv, "args": (i, f)}
 
-    # Three columns filled top to bottom rather than a row of columns per line: fewer layout blocks, and
-    # each block is a message a rerun sends and the browser applies. Rows still line up, since each line
-    # holds widgets of one height.
-    c = st.columns(3)
-    c[0].slider(lab("k"), *LIMITS["kernel"], **cb("k"))
-    c[1].slider(lab("s"), *LIMITS["stride"], **cb("s"))
-    c[2].slider(lab("p"), *LIMITS["padding"], **cb("p"))
-    c[0].number_input(lab("out"), *LIMITS["out_channels"], step=1, **cb("out"))
+    dials.draw(i, conv, base, partial(_on_dials, i))
     # The rest, drawn only while asked for: every widget is redrawn on each change (server and browser;
     # BENCHMARKS.md, instant feedback), and a slider's change mostly moves kernel, stride or padding.
     # One label whatever the values: a new label would be a new expander, closed, under the user's click.
     box = downloads.folded(MORE_LABEL, key="lab_more", icon=":material/tune:")
     if box is None:
         return
+    # Three columns filled top to bottom rather than a row of columns per line: fewer layout blocks, and
+    # each block is a message a rerun sends and the browser applies. Rows still line up, since each line
+    # holds widgets of one height.
     c = box.columns(3)
     c[0].number_input(lab("g"), *LIMITS["groups"], step=1, **cb("g"))
     c[1].selectbox(lab("act"), ACTS, **cb("act"))
