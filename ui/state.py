@@ -169,9 +169,9 @@ def mirror_to_url() -> None:
     present.mirror(wanted)
     if present.KEY not in wanted and present.KEY in st.query_params:
         del st.query_params[present.KEY]
-    for key, value in wanted.items():
-        if st.query_params.get(key) != value:
-            st.query_params[key] = value
+    changed = {k: v for k, v in wanted.items() if st.query_params.get(k) != v}
+    if changed:  # one message (and one browser history entry) for all of them, not one per key
+        st.query_params.update(changed)
 
 
 def spec_label() -> str:
