@@ -1,7 +1,7 @@
-"""Layer Lab speed: AppTest rerun after a slider change (full table at 224), and its parts.
+"""Layer Lab speed: AppTest rerun after a conv1 dial change (full table at 224), and its parts.
 
 Run: OMP_NUM_THREADS=1 python -m benchmarks.lab_bench
-The AppTest figure is the wall time of a conv1 dial's change and its run (``tests.helpers.set_dial``): callback, the whole page
+The AppTest figure is the wall time of a dial's change and its run (``tests.helpers.set_dial``): callback, the whole page
 script (sidebar, controls, table, plots, conv arithmetic) and AppTest's own message parsing.
 """
 
@@ -26,7 +26,7 @@ def ms(xs: list[float]) -> str:
 CPU: list[float] = []  # process CPU seconds per rerun (script thread + AppTest): what load cannot inflate
 
 
-def rerun_after_slider(rounds: int = 3, tab: str | None = None) -> tuple[list[float], list[float]]:
+def rerun_after_dial(rounds: int = 3, tab: str | None = None) -> tuple[list[float], list[float]]:
     """conv1's stride then padding through new values: the first round's specs are new (table not cached)."""
     from streamlit.testing.v1 import AppTest
 
@@ -71,13 +71,13 @@ def main() -> None:
     import os
 
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}")
-    fresh, seen = rerun_after_slider()
-    print(f"AppTest rerun after a conv1 slider change, new spec: {ms(fresh)}")
-    print(f"AppTest rerun after a conv1 slider change, spec seen before: {ms(seen)}")
+    fresh, seen = rerun_after_dial()
+    print(f"AppTest rerun after a conv1 dial change, new spec: {ms(fresh)}")
+    print(f"AppTest rerun after a conv1 dial change, spec seen before: {ms(seen)}")
     print(f"all reruns (Network tab: metrics, flow plot, full table): {ms(fresh + seen)}")
     print(f"  CPU time per rerun (process_time): {ms(CPU)}")
     CPU.clear()
-    fresh, seen = rerun_after_slider(rounds=2, tab="Convolution arithmetic")
+    fresh, seen = rerun_after_dial(rounds=2, tab="Convolution arithmetic")
     print(f"same, with the Convolution arithmetic tab open instead: {ms(fresh + seen)}")
     print(f"  CPU time per rerun (process_time): {ms(CPU)}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")

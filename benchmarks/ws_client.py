@@ -107,7 +107,9 @@ LAB_DIALS = "lab_dials_0"  # conv1's dials on the Layer Lab (ui/lab/dials.py)
 
 def lab_stride(v: int) -> dict:
     """What conv1's stride dial sends when moved to ``v``: Session.change(LAB_DIALS, lab_stride(v))."""
-    return {"event": "edit", "value": {"f": "s", "v": int(v)}}
+    from ui.lab.dials import EVENT
+
+    return {"event": EVENT, "value": {"s": int(v)}}
 
 
 class Session:

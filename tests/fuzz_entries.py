@@ -126,17 +126,19 @@ def enter_spec_upload(data: bytes, work: Path) -> bool:
 
 
 def dial_event(rng: random.Random) -> tuple[str, Any]:
-    """What a browser may send as the dials' ``edit`` trigger: the real shape with any field and value, or
-    any JSON at all (a page's JavaScript can be changed by whoever holds the tab)."""
+    """What a browser may send as the dials' ``edit`` trigger: the real shape ({field: value, ...}) with any
+    fields and values, or any JSON at all (a page's JavaScript can be changed by whoever holds the tab)."""
     from tests.fuzz_corpus import HOSTILE_VALUES
 
     fields = ["k", "s", "p", "out", "g", "act", "", "__class__", "k" * 100]
     pick = rng.random()
-    if pick < 0.5:
-        return "field and value", {"f": rng.choice(fields), "v": rng.choice([*HOSTILE_VALUES, rng.randint(-40, 5000)])}
-    if pick < 0.8:
-        return "in range", {"f": rng.choice(fields[:4]), "v": rng.randint(0, 40)}
-    return "any JSON", rng.choice([*HOSTILE_VALUES, {"f": {"f": "s"}}, {"v": 2}, [{"f": "s", "v": 2}]])
+    if pick < 0.4:
+        picked = rng.sample(fields, rng.randint(1, 3))
+        return "fields and values", {f: rng.choice([*HOSTILE_VALUES, rng.randint(-40, 5000)]) for f in picked}
+    if pick < 0.7:
+        return "in range", {f: rng.randint(0, 40) for f in rng.sample(fields[:4], rng.randint(1, 4))}
+    return "any JSON", rng.choice([*HOSTILE_VALUES, {"s": {"s": 2}}, {"s": [2]}, [{"s": 2}], {"f": "s", "v": 2},
+                                   {str(i): 1 for i in range(9)}])
 
 
 def enter_dial(event: Any, work: Path) -> bool:

@@ -96,19 +96,25 @@ def html_tables(at) -> dict[str, pd.DataFrame]:
     return out
 
 
-def dials(at, block: int = 0) -> dict[str, dict]:
-    """The Layer Lab's dials of conv block ``block`` as drawn (ui/lab/dials.py): field -> its data."""
+def dials_data(at, block: int = 0) -> dict:
+    """What the Layer Lab sent to conv block ``block``'s dials (ui/lab/dials.data): {"rev", "fields"}."""
     import json
 
     from ui.lab import dials as lab_dials
 
     found = [e for e in at.get("bidi_component") if e.proto.id.endswith(lab_dials.key(block))]
     assert found, f"no dials for conv{block + 1} on the page"
-    return {f["f"]: f for f in json.loads(found[0].proto.json)["fields"]}
+    return json.loads(found[0].proto.json)
 
 
-def set_dial(at, block: int, field: str, value: object):
-    """Move a dial as the browser does: every widget's state plus the component's ``edit`` trigger, one run."""
+def dials(at, block: int = 0) -> dict[str, dict]:
+    """The Layer Lab's dials of conv block ``block`` as drawn: field -> its data."""
+    return {f["f"]: f for f in dials_data(at, block)["fields"]}
+
+
+def set_dial(at, block: int, field: object, value: object = None, *, sent: object = None):
+    """Move a dial as the browser does: every widget's state plus the component's ``edit`` trigger
+    ({field: value}, or ``sent`` as it stands: what a forged page could send), one run."""
     import json
 
     from streamlit.components.v2.bidi_component.main import _make_trigger_id
@@ -120,5 +126,6 @@ def set_dial(at, block: int, field: str, value: object):
     states = at._tree.get_widget_states()
     trigger = states.widgets.add()
     trigger.id = _make_trigger_id(el.proto.id, "events")
-    trigger.json_trigger_value = json.dumps([{"event": lab_dials.EVENT, "value": {"f": field, "v": value}}])
+    payload = sent if sent is not None else {field: value}
+    trigger.json_trigger_value = json.dumps([{"event": lab_dials.EVENT, "value": payload}])
     return at._run(states)

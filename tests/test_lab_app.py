@@ -17,7 +17,7 @@ from alexnet_core.figures import flow_svg
 from alexnet_core.figures.scene import encode
 from alexnet_core.spec import presets, url
 from alexnet_core.spec.types import UNNAMED, ArchSpec
-from tests.helpers import app_test, dials, forward_shapes, html_tables, set_dial
+from tests.helpers import app_test, dials, dials_data, forward_shapes, html_tables, set_dial
 from ui.lab import view
 
 LAB = "pages/layer_lab.py"
@@ -290,11 +290,35 @@ def test_more_and_files_stay_open_across_the_classifier_block():
     assert csv.proto.label and not at.exception
 
 
-@pytest.mark.parametrize("field, value", [("s", 0), ("s", 17), ("k", True), ("p", "2"), ("p", 2.5), ("g", 2),
-                                          ("__class__", 1), ("out", 10**30)])
-def test_a_dial_edit_the_browser_could_forge_is_refused_and_changes_nothing(field, value):
+FORGED = [{"s": 0}, {"s": 17}, {"k": True}, {"p": "2"}, {"p": 2.5}, {"g": 2}, {"__class__": 1}, {"out": 10**30},
+          {}, [], [{"s": 2}], "s", 2, {"s": None}, {"s": 2, "x": 1}, {"s": {"s": 2}}, {"s": [2]}, {str(i): 1 for i in range(9)}]
+
+
+@pytest.mark.parametrize("sent", FORGED, ids=lambda v: repr(v)[:30])
+def test_a_dial_edit_the_browser_could_forge_is_refused_and_changes_nothing(sent):
     at = lab()
-    set_dial(at, 0, field, value)
+    set_dial(at, 0, None, sent=sent)
     assert not at.exception and "spec" not in at.query_params
     assert at.warning and at.warning[0].value.startswith("Not applied")
     assert table(at)["output"].iloc[0] == "64×55×55"
+
+
+def test_two_edits_in_one_trigger_both_apply():
+    """The browser sends every edit it has not had an answer for: two quick ones can arrive as one."""
+    at = lab()
+    set_dial(at, 0, None, sent={"k": 5, "s": 2})
+    conv1 = url_spec(at).convs[0]
+    assert (conv1.kernel, conv1.stride) == (5, 2) and not at.warning
+
+
+def test_an_edit_the_budget_refuses_brings_the_servers_values_back():
+    """A refused edit leaves the spec as it was; the dials' revision moves, so the page redraws them with the
+    server's values (the same data twice would not reach dials.js, and the box would keep the refused number)."""
+    at = lab()
+    at.session_state["lab_block_choice"] = "conv5"
+    at.run()
+    before = dials_data(at, 4)["rev"]
+    set_dial(at, 4, "out", 4096)  # fc6 would read 4096·6·6 inputs: over 500 M parameters
+    assert at.warning and "Not applied" in at.warning[0].value and "spec" not in at.query_params
+    after = dials_data(at, 4)
+    assert after["rev"] > before and dials(at, 4)["out"]["value"] == 256

@@ -170,7 +170,7 @@ def mirror_to_url() -> None:
     if present.KEY not in wanted and present.KEY in st.query_params:
         del st.query_params[present.KEY]
     changed = {k: v for k, v in wanted.items() if st.query_params.get(k) != v}
-    if changed:  # one message (and one browser history entry) for all of them, not one per key
+    if changed:  # one message (and one browser history entry) for all the changed keys, not one per key
         st.query_params.update(changed)
 
 

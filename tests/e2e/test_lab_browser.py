@@ -2,6 +2,7 @@
 change, reopen the URL in a new session and get the same network."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e import harness
 
@@ -60,7 +61,7 @@ def test_slider_changes_table_and_url_and_the_url_reopens_the_network():
         page.wait_for_selector(".ax-table")
         harness.wait_idle(page)
         wait_cell(page, f"64×{side}×{side}")
-        assert dial(page, "stride").input_value() == str(value)
+        expect(dial(page, "stride")).to_have_value(str(value))
         assert "✎ Edited (from torchvision)" in page.locator("[data-testid='stMain']").inner_text()
 
         page.get_by_role("tab", name="Convolution arithmetic").click()
@@ -110,7 +111,7 @@ def test_a_fragment_rerun_keeps_the_sidebar_and_the_url_in_step():
         page.keyboard.press("ArrowLeft")  # 3 -> 2
         page.wait_for_function("() => [...document.querySelectorAll('.ax-table td')].some(td => td.innerText"
                                " === '64×109×109')")
-        assert dial(page, "stride").input_value() == "2"
+        expect(dial(page, "stride")).to_have_value("2")
 
         page.get_by_role("button", name="Reset to the preset").click()
         page.wait_for_function("() => !window.location.search.includes('spec=')")
@@ -118,4 +119,26 @@ def test_a_fragment_rerun_keeps_the_sidebar_and_the_url_in_step():
         page.wait_for_function("() => !document.querySelector(\"[data-testid='stSidebar']\").innerText"
                                ".includes('Edited')")
         assert f"This spec {describe_range(valid_range(base))}." in sidebar.inner_text()
-        assert dial(page, "stride").input_value() == "4"  # the dials show the server's values
+        expect(dial(page, "stride")).to_have_value("4")  # the dials show the server's values
+
+
+def test_a_refused_dial_edit_puts_the_servers_value_back():
+    """Out channels typed past the parameter budget: the page says why, and the box shows the spec's value
+    again (the same data twice would not reach the component; its revision makes it redraw)."""
+    with harness.streamlit_server() as url, harness.browser_page() as page:
+        page.goto(f"{url}/layer_lab?variant=torchvision&size=224")
+        page.wait_for_selector(".ax-table")
+        harness.wait_idle(page)
+        page.get_by_role("radio", name="conv5").or_(page.get_by_role("button", name="conv5")).first.click()
+        harness.wait_idle(page)
+        box = dial(page, "out channels")
+        expect(box).to_have_value("256")
+        box.fill("4096")
+        box.press("Enter")
+        page.wait_for_selector("text=Not applied")
+        expect(box).to_have_value("256")
+        assert "spec=" not in page.url and page.locator("[data-testid='stException']").count() == 0
+        box.fill("128")  # and the next edit goes through
+        box.press("Enter")
+        page.wait_for_function("() => window.location.search.includes('spec=v1.')")
+        expect(box).to_have_value("128")

@@ -89,15 +89,19 @@ def _on_conv(i: int, f: str) -> None:
 
 
 def _on_dials(i: int) -> None:
-    sent = dials.edit(i)
-    if isinstance(sent, str):
-        st.session_state[MSG] = sent
-    else:
-        _apply(i, *sent)
+    good, problem = dials.edits(i)
+    if problem:
+        st.session_state[MSG] = problem
+    for attr, v in good:
+        if not _apply(i, attr, v):
+            break
 
 
-def _apply(i: int, f: str, v: Any) -> None:
+def _apply(i: int, f: str, v: Any) -> bool:
+    """Set field ``f`` of conv block ``i`` (a widget's short name, or a ConvBlock attribute from the dials)."""
     spec = state.current_spec()
+    if i >= len(spec.convs):  # an edit queued before its block was removed
+        return False
     conv = spec.convs[i]
     new: ConvBlock
     if f == "act":
@@ -112,12 +116,11 @@ def _apply(i: int, f: str, v: Any) -> None:
         pool = conv.pool or Pool()
         pool = replace(pool, kernel=int(v)) if f == "pk" else replace(pool, stride=int(v))
         new = replace(conv, pool=replace(pool, padding=min(pool.padding, pool.kernel // 2)))
-    else:
-        name = {"out": "out_channels", "k": "kernel", "s": "stride", "p": "padding", "g": "groups"}[f]
-        new = replace(conv, **{name: int(v)})
+    else:  # groups (the widget "g") or kernel, stride, padding, out_channels (the dials)
+        new = replace(conv, **{"groups" if f == "g" else f: int(v)})
     convs = list(spec.convs)
     convs[i] = new
-    commit(replace(spec, convs=tuple(convs)))
+    return commit(replace(spec, convs=tuple(convs)))
 
 
 def _on_head(f: str) -> None:
@@ -167,14 +170,14 @@ def _label(text: str, changed: bool) -> str:
 def _conv_controls(i: int, conv: ConvBlock, base: ConvBlock | None) -> None:
     def lab(f: str) -> str:
         text, get = CONV_FIELDS[f]
-        return _label(text, base is None or get(base) != get(conv))
+        return _label(text, dials.differs(get, conv, base))
 
     def cb(f: str) -> dict[str, Any]:
         return {"key": key(i, f), "on_change": _on_conv, "args": (i, f)}
 
     dials.draw(i, conv, base, partial(_on_dials, i))
     # The rest, drawn only while asked for: every widget is redrawn on each change (server and browser;
-    # BENCHMARKS.md, instant feedback), and a slider's change mostly moves kernel, stride or padding.
+    # BENCHMARKS.md, instant feedback), and a change mostly moves kernel, stride or padding (the dials).
     # One label whatever the values: a new label would be a new expander, closed, under the user's click.
     box = downloads.folded(MORE_LABEL, key="lab_more", icon=":material/tune:")
     if box is None:

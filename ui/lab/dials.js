@@ -1,19 +1,31 @@
 // The Layer Lab's main numbers for one conv block (kernel, stride, padding as sliders; out channels as a box),
 // drawn as plain inputs in one element: the browser redraws them without React (BENCHMARKS.md, instant feedback).
-// data: {fields: [{f, label, min, max, value, changed, kind: "range" | "number"}]}. A committed change sends the
-// trigger "edit" = {f, v}; the server checks it and sends the values back, which the inputs then show.
+// data: {rev, fields: [{f, label, min, max, value, changed, kind: "range" | "number"}]}; rev changes on every
+// edit the server handles, so a refused edit still brings the server's values back.
+// A committed change sends the trigger "edit" = {field: value, ...}: every edit the server has not answered yet,
+// so that two quick edits sent in one batch, or coalesced by the server, both arrive.
 export default function (component) {
   const { data, setTriggerValue, parentElement } = component;
   let root = parentElement.querySelector(".ax-dials");
   if (!root) {
     root = document.createElement("div");
     root.className = "ax-dials";
+    root.pending = {};
     parentElement.appendChild(root);
   }
+  const send = (f, v) => {
+    root.pending[f] = v;
+    setTriggerValue("edit", { ...root.pending });
+  };
   const shape = data.fields.map((f) => [f.f, f.kind, f.min, f.max].join(":")).join("|");
   if (root.dataset.shape !== shape) {  // another block: new inputs; the same block keeps them (and the focus)
     root.dataset.shape = shape;
-    root.replaceChildren(...data.fields.map((f) => cell(f, setTriggerValue)));
+    root.pending = {};
+    root.replaceChildren(...data.fields.map((f) => cell(f, send)));
+  }
+  if (root.dataset.rev !== String(data.rev)) {  // the server has answered: its values are the truth now
+    root.dataset.rev = String(data.rev);
+    root.pending = {};
   }
   data.fields.forEach((f, j) => show(root.children[j], f));
 }
@@ -32,10 +44,14 @@ function cell(f, send) {
   input.max = f.max;
   input.step = 1;
   input.setAttribute("aria-label", f.label);
-  input.addEventListener("input", () => { out.textContent = input.value; });
+  input.addEventListener("input", () => {
+    input.dataset.dirty = "1";  // being dragged or typed: a rerun that arrives now leaves it alone
+    if (f.kind === "range") out.textContent = input.value;
+  });
   input.addEventListener("change", () => {
+    delete input.dataset.dirty;
     const v = Number(input.value);
-    if (Number.isInteger(v) && v >= f.min && v <= f.max) send("edit", { f: f.f, v });
+    if (Number.isInteger(v) && v >= f.min && v <= f.max) send(f.f, v);
     else input.value = input.dataset.server;  // a typed value out of range: back to the server's
   });
   label.append(head, input);
@@ -58,7 +74,8 @@ function show(label, f) {
   const [head, input] = label.children;
   label.classList.toggle("changed", f.changed);
   head.children[0].textContent = f.changed ? `${f.label} ✎` : f.label;
-  head.children[1].textContent = f.kind === "range" ? f.value : "";
   input.dataset.server = f.value;
+  if (input.dataset.dirty) return;
+  head.children[1].textContent = f.kind === "range" ? f.value : "";
   if (String(input.value) !== String(f.value)) input.value = f.value;
 }
