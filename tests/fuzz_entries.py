@@ -8,6 +8,7 @@ each input (a new session on a deep link), so the real ui/ functions run without
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 import types
 from collections.abc import Callable, Iterator
@@ -143,12 +144,21 @@ def dial_event(rng: random.Random) -> tuple[str, Any]:
 
 def enter_dial(event: Any, work: Path) -> bool:
     """The dials' callback (ui/lab/controls._on_dials) on conv1, with ``event`` as the trigger's value."""
-    from ui import state
+    from streamlit.components.v2.bidi_component import serialization as ser
+
+    from alexnet_core.spec import url
+    from alexnet_core.spec.parse import spec_from_json
+    from ui import runtime, state
     from ui.lab import controls, dials
 
-    with fresh_session({"variant": "torchvision"}) as st:
+    # On TINY: the fuzz's budget is shrunk to 64 MiB, which refuses any edit of a full-size AlexNet.
+    with fresh_session({"spec": url.encode(spec_from_json(json.dumps(TINY)))}) as st:
         state.ensure_state()
-        st.session_state[dials.key(0)] = {dials.EVENT: event}
+        # As the server reads it: the trigger's JSON text through Streamlit's parser, guarded as the app runs it
+        runtime.guard_component_json()
+        payloads = ser.deserialize_trigger_list(json.dumps([{"event": dials.EVENT, "value": event}])) or []
+        sent = next((p.get("value") for p in payloads if isinstance(p, dict) and p.get("event") == dials.EVENT), None)
+        st.session_state[dials.key(0)] = {dials.EVENT: sent}
         controls._on_dials(0)
         return controls.MSG not in st.session_state
 

@@ -112,9 +112,10 @@ def dials(at, block: int = 0) -> dict[str, dict]:
     return {f["f"]: f for f in dials_data(at, block)["fields"]}
 
 
-def set_dial(at, block: int, field: object, value: object = None, *, sent: object = None):
+def set_dial(at, block: int, field: object, value: object = None, *, sent: object = None, raw: str | None = None):
     """Move a dial as the browser does: every widget's state plus the component's ``edit`` trigger
-    ({field: value}, or ``sent`` as it stands: what a forged page could send), one run."""
+    ({field: value}, or ``sent`` as it stands: what a forged page could send; or ``raw``, the trigger's
+    JSON text itself), one run."""
     import json
 
     from streamlit.components.v2.bidi_component.main import _make_trigger_id
@@ -127,5 +128,5 @@ def set_dial(at, block: int, field: object, value: object = None, *, sent: objec
     trigger = states.widgets.add()
     trigger.id = _make_trigger_id(el.proto.id, "events")
     payload = sent if sent is not None else {field: value}
-    trigger.json_trigger_value = json.dumps([{"event": lab_dials.EVENT, "value": payload}])
+    trigger.json_trigger_value = raw if raw is not None else json.dumps([{"event": lab_dials.EVENT, "value": payload}])
     return at._run(states)

@@ -290,7 +290,7 @@ def test_more_and_files_stay_open_across_the_classifier_block():
     assert csv.proto.label and not at.exception
 
 
-FORGED = [{"s": 0}, {"s": 17}, {"k": True}, {"p": "2"}, {"p": 2.5}, {"g": 2}, {"__class__": 1}, {"out": 10**30},
+FORGED = [{"s": 0}, {"s": 17}, {"k": True}, {"p": "2"}, {"p": 2.5}, {"g": 2}, {"__class__": 1}, {"out": 10**11},
           {}, [], [{"s": 2}], "s", 2, {"s": None}, {"s": 2, "x": 1}, {"s": {"s": 2}}, {"s": [2]}, {str(i): 1 for i in range(9)}]
 
 
@@ -301,6 +301,21 @@ def test_a_dial_edit_the_browser_could_forge_is_refused_and_changes_nothing(sent
     assert not at.exception and "spec" not in at.query_params
     assert at.warning and at.warning[0].value.startswith("Not applied")
     assert table(at)["output"].iloc[0] == "64×55×55"
+
+
+@pytest.mark.parametrize("raw", ['[{"event": "edit", "value": {"s": ' + "9" * 5000 + "}}]",
+                                 "[" * 5000, '[{"event": "edit", "value": ' + "[" * 3000 + "]" * 3000 + "}]",
+                                 "not JSON", "{}", "[]", "null"], ids=["5000 digits", "5000 [", "3000 deep",
+                                                                       "text", "{}", "[]", "null"])
+def test_trigger_json_python_cannot_parse_puts_no_traceback_on_the_page(raw):
+    """Streamlit parses a component's JSON before any app code runs; ui/runtime.guard_component_json puts the
+    app's JSON limits in front of it (a 5,000-digit number or 3,000 brackets made Python's parser raise)."""
+    at = lab()
+    set_dial(at, 0, None, raw=raw)
+    assert not at.exception and "spec" not in at.query_params
+    assert table(at)["output"].iloc[0] == "64×55×55"
+    set_dial(at, 0, "s", 2)  # and the next real edit goes through
+    assert url_spec(at).convs[0].stride == 2
 
 
 def test_two_edits_in_one_trigger_both_apply():

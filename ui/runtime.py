@@ -134,6 +134,41 @@ def gate_script_runs(size: int | None = None) -> bool:
     return True
 
 
+def guard_component_json() -> None:
+    """Read what a custom component (the Lab's dials) sends with the same limits as every JSON a user gives.
+
+    Streamlit parses a component's trigger and state with plain ``json.loads`` before any app code runs (in the
+    callbacks' pass). A page whose JavaScript was changed could send a 5,000-digit number or 3,000 nested
+    brackets: Python's parser raises ValueError or RecursionError there, and the page showed a traceback. With
+    this, such a value reads as nothing sent (the dials then say the edit was not applied)."""
+    from streamlit.components.v2.bidi_component import serialization as ser
+
+    from alexnet_core.spec.parse import loads_bounded
+    from alexnet_core.spec.types import SpecError
+
+    if getattr(ser.handle_deserialize, "_guarded", False):
+        return
+
+    def handle_deserialize(s: str | None) -> object:
+        if s is None:
+            return None
+        try:
+            return loads_bounded(s, "component value")
+        except SpecError:
+            return None
+
+    original_state = ser.BidiComponentSerde.deserialize
+
+    def deserialize(self, ui_value):  # type: ignore[no-untyped-def]
+        if isinstance(ui_value, str):
+            ui_value = handle_deserialize(ui_value)
+        return original_state(self, ui_value if isinstance(ui_value, dict) else None)
+
+    handle_deserialize._guarded = True  # type: ignore[attr-defined]
+    ser.handle_deserialize = handle_deserialize
+    ser.BidiComponentSerde.deserialize = deserialize  # type: ignore[method-assign]
+
+
 def configure_once() -> None:
     """Set torch's process-wide thread count once, at the first page run of this server, and turn
     Nagle off on the server's sockets. Setting threads per request would let concurrent sessions
@@ -149,4 +184,5 @@ def configure_once() -> None:
             tcp_nodelay()
             coalesce_loop_wakeups()
             gate_script_runs()
+            guard_component_json()
             _done = True
