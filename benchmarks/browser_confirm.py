@@ -73,7 +73,7 @@ def browsers(url: str, tabs: int, rounds: int, server: str) -> tuple[list[float]
                 for page in pages:
                     CASE.prepare(page, r)
                     page.evaluate("() => { window.__in = []; window.__sent = undefined; }")
-                    page.evaluate(ARM, [CASE.watch])
+                    page.evaluate(ARM, [CASE.watch, CASE.prefix])
                 for page in pages:  # all tabs' keys go out together, as a class moving sliders at once
                     CASE.key(page, r)
                 for page in pages:
