@@ -232,11 +232,17 @@ def _draw(img: Image.Image, it: Item, s: float) -> None:
         _draw_text(img, it, s)
 
 
-def to_png(scene: Scene, scale: float = 2) -> bytes:
-    """The scene as PNG bytes, ``scale`` pixels per SVG unit, on white (Pillow only: no kaleido, no cairo)."""
+def to_image(scene: Scene, scale: float = 2) -> Image.Image:
+    """The scene drawn by Pillow, ``scale`` pixels per SVG unit, on white (no kaleido, no cairo)."""
     img = Image.new("RGB", (round(scene.width * scale), round(scene.height * scale)), "white")
     for it in scene.items:
         _draw(img, it, scale)
+    return img
+
+
+def to_png(scene: Scene, scale: float = 2) -> bytes:
+    """The scene as PNG bytes (``to_image``)."""
+    img = to_image(scene, scale)
     buf = io.BytesIO()
     img.save(buf, format="PNG", optimize=False)
     return buf.getvalue()

@@ -14,7 +14,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from alexnet_core.figures import inside, inside_scene, style
-from alexnet_core.figures.scene import Scene, to_png
+from alexnet_core.figures.scene import Scene, to_image
 from alexnet_core.figures.style import figure, margins
 from alexnet_core.training.snapshots import Snapshot
 
@@ -77,12 +77,12 @@ def snapshot_png(snap: Snapshot, title: str) -> bytes:
     """One epoch as a PNG: a title line, conv1's filters on the left, the probe's maps on the right (the
     training page's grid, drawn by the same Scene)."""
     filters = snapshot_filters(snap)
-    maps = np.asarray(Image.open(io.BytesIO(to_png(snapshot_maps(snap), scale=1))).convert("RGB"))
+    maps = to_image(snapshot_maps(snap), scale=1)
     top, gap = 24, 16
-    h = top + max(filters.shape[0], maps.shape[0]) + gap // 2
-    canvas = Image.new("RGB", (gap + filters.shape[1] + gap + maps.shape[1] + gap, h), "white")
+    h = top + max(filters.shape[0], maps.height) + gap // 2
+    canvas = Image.new("RGB", (gap + filters.shape[1] + gap + maps.width + gap, h), "white")
     canvas.paste(Image.fromarray(filters), (gap, top))
-    canvas.paste(Image.fromarray(maps), (gap + filters.shape[1] + gap, top))
+    canvas.paste(maps, (gap + filters.shape[1] + gap, top))
     ImageDraw.Draw(canvas).text((gap, 6), title, fill=(40, 40, 40))
     buf = io.BytesIO()
     canvas.save(buf, format="PNG")
