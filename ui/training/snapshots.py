@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
+from alexnet_core.figures import inside_scene
 from alexnet_core.figures import training as plots_train
-from alexnet_core.figures.scene import to_svg
+from alexnet_core.figures.scene import Scene, to_svg
 from alexnet_core.figures.training import Points
 from alexnet_core.spec.types import ArchSpec
-from alexnet_core.training.snapshots import DEFAULT_LAYER, SnapshotError, decode, layer_choices
+from alexnet_core.training.snapshots import DEFAULT_LAYER, Snapshot, SnapshotError, decode, layer_choices
 from alexnet_core.training.store import Store
 from ui import charts
 
@@ -40,6 +43,30 @@ def _chosen_epoch(run_id: int, epochs: list[int]) -> int:
     return int(st.select_slider("Epoch", epochs, key=key, help="Epoch 0 is the network before its first step."))
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """One epoch's snapshot and its pictures."""
+
+    snap: Snapshot
+    filters: bytes  # conv1's filters as a PNG mosaic (st.image would encode an array on every rerun)
+    maps: Scene
+    maps_svg: str
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)  # keyed by the bytes' content
+def _drawn(blob: bytes) -> Drawn:
+    """Decoded and drawn once per snapshot (by its bytes, which never change once written): the run view
+    reruns every 1.5 s while the run trains, in every tab watching it, and drawing the maps took ~10 ms.
+    SnapshotError is raised, and not cached."""
+    snap = decode(blob)
+    o, _, k, _ = snap.filters.shape
+    cols = min(16, o)
+    filters = inside_scene.png(plots_train.snapshot_filters(snap, cols=cols,
+                                                            scale=max(2, min(8, FILTERS_PX // (cols * (k + 1))))))
+    maps = plots_train.snapshot_maps(snap)
+    return Drawn(snap, filters, maps, to_svg(maps))
+
+
 def curves_and_snapshot(store: Store, run_id: int, metrics: dict[str, Points], steps_per_epoch: int | None) -> None:
     """The curves; with snapshots, an epoch slider above them, the epoch marked, its filters and maps below."""
     epochs = store.snapshot_epochs(run_id)
@@ -49,23 +76,22 @@ def curves_and_snapshot(store: Store, run_id: int, metrics: dict[str, Points], s
     epoch = _chosen_epoch(run_id, epochs)
     charts.show(plots_train.run_curves(metrics, steps_per_epoch, mark_epoch=epoch), key=f"tr_curves_{run_id}")
     try:
-        snap = decode(store.snapshot(run_id, epoch))
+        drawn = _drawn(store.snapshot(run_id, epoch))
     except (SnapshotError, KeyError) as exc:
         st.warning(str(exc.args[0] if isinstance(exc, KeyError) else exc), icon=":material/warning:")
         return
+    snap = drawn.snap
     o, _, k, _ = snap.filters.shape
-    cols = min(16, o)
     left, right = st.columns(2)
     with left:
         st.markdown(f"**conv1 filters at epoch {epoch}**")
-        st.image(plots_train.snapshot_filters(snap, cols=cols, scale=max(2, min(8, FILTERS_PX // (cols * (k + 1))))))
+        st.image(drawn.filters)
         st.caption(f"{o} filters of {k}×{k}, each stretched to its own min–max, as on the Inside page.")
     with right:
         c, h, w = snap.map_shape
         st.markdown(f"**{snap.layer} maps of the probe image at epoch {epoch}**")
-        maps = plots_train.snapshot_maps(snap)
-        charts.inline(to_svg(maps))
-        charts.download(lambda: maps, "These maps", name=f"run{run_id}_epoch{epoch}_{snap.layer}_maps",
+        charts.inline(drawn.maps_svg)
+        charts.download(lambda: drawn.maps, "These maps", name=f"run{run_id}_epoch{epoch}_{snap.layer}_maps",
                         key=f"tr_snap_maps_file_{run_id}")
         st.caption(f"The {len(snap.maps)} most active of {c} channels for the first test image, "
                    f"{h}×{w} each, downsampled as the Inside grid does.")
