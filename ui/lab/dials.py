@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +52,8 @@ def data(conv: ConvBlock, base: ConvBlock | None, rev: int = 0) -> dict[str, Any
     fields = []
     for f, (label, attr, kind) in FIELDS.items():
         lo, hi = LIMITS[attr]
-
-        def get(c: ConvBlock, attr: str = attr) -> int:
-            return getattr(c, attr)
-
-        fields.append({"f": f, "label": label, "min": lo, "max": hi, "value": get(conv), "kind": kind,
-                       "changed": differs(get, conv, base)})
+        fields.append({"f": f, "label": label, "min": lo, "max": hi, "value": getattr(conv, attr), "kind": kind,
+                       "changed": differs(attrgetter(attr), conv, base)})
     return {"rev": rev, "fields": fields}
 
 
